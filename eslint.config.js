@@ -1,0 +1,37 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'public/', '.cache/', 'runs/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['src/engine/**/*.ts', 'src/data/**/*.ts', 'src/metrics/**/*.ts'],
+    rules: {
+      // The engine, data and metrics layers run unchanged in Node, in a Web Worker and on the main
+      // thread: no Node built-ins and no imports from the layers above them.
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'path', 'os', 'url', 'child_process', 'worker_threads'], message: 'no Node APIs below cli/' },
+          { group: ['**/ui/**', '**/store/**', '**/worker/**', '**/cli/**'], message: 'imports point down only' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'path', 'os', 'url', 'child_process', 'worker_threads'], message: 'no Node APIs in the engine' },
+          { group: ['**/ui/**', '**/store/**', '**/worker/**', '**/cli/**', '**/data/**', '**/metrics/**'], message: 'the engine imports only tfjs' },
+        ],
+      }],
+    },
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+);
