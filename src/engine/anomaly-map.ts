@@ -1,0 +1,106 @@
+/**
+ * Anomaly maps: per scale M_k = 1 − cos(E_k, D_k) along channels, bilinear upsampling to the input
+ * size, fusion across scales (sum, as in the paper; product as an option), Gaussian smoothing, and the
+ * image score = max of the smoothed map.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { cosineSimilarity } from './loss';
+
+export type Fusion = 'sum' | 'product';
+export const FUSIONS: readonly Fusion[] = ['sum', 'product'];
+
+/** Per-scale raw maps [N, h_k, w_k] (not upsampled). */
+export function scaleAnomalyMaps(teacher: tf.Tensor4D[], student: tf.Tensor4D[]): tf.Tensor3D[] {
+  return teacher.map((t, k) => tf.tidy(() => tf.sub(1, cosineSimilarity(t, student[k], 3)) as tf.Tensor3D));
+}
+
+/** Bilinear upsampling of [N, h, w] maps to [N, H, W] (half-pixel centres, no corner alignment). */
+export function upsampleMap(map: tf.Tensor3D, height: number, width: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [n, h, w] = map.shape;
+    const up = tf.image.resizeBilinear(tf.reshape(map, [n, h, w, 1]) as tf.Tensor4D, [height, width], false, true);
+    return tf.reshape(up, [n, height, width]) as tf.Tensor3D;
+  });
+}
+
+/** Upsample every scale to the input size and combine them. */
+export function fuseScaleMaps(maps: tf.Tensor3D[], height: number, width: number, fusion: Fusion = 'sum'): tf.Tensor3D {
+  return tf.tidy(() => {
+    const ups = maps.map((m) => upsampleMap(m, height, width));
+    if (fusion === 'sum') return tf.addN(ups) as tf.Tensor3D;
+    return ups.reduce((acc, m) => tf.mul(acc, m)) as tf.Tensor3D;
+  });
+}
+
+/** Normalised 1-D Gaussian taps for σ, radius ⌈4σ⌉. */
+export function gaussianKernel1d(sigma: number): Float32Array {
+  if (!(sigma > 0)) return Float32Array.of(1);
+  const radius = Math.ceil(4 * sigma);
+  const k = new Float64Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
+    k[i + radius] = v;
+    sum += v;
+  }
+  return Float32Array.from(k, (v) => v / sum);
+}
+
+/**
+ * scipy.ndimage's 'reflect' boundary (d c b a | a b c d | d c b a), as source indices for a padded
+ * axis. Works for any radius, also larger than the axis.
+ */
+export function reflectIndices(length: number, radius: number): Int32Array {
+  const out = new Int32Array(length + 2 * radius);
+  const period = 2 * length;
+  for (let i = 0; i < out.length; i++) {
+    let j = (((i - radius) % period) + period) % period;
+    if (j >= length) j = period - 1 - j;
+    out[i] = j;
+  }
+  return out;
+}
+
+/** Separable Gaussian blur of [N, H, W] maps, σ ≥ 0 (0 = unchanged), reflect padding like scipy. */
+export function gaussianBlur(maps: tf.Tensor3D, sigma: number): tf.Tensor3D {
+  if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`gaussian σ must be a finite number ≥ 0, got ${sigma}`);
+  if (sigma === 0) return tf.clone(maps);
+  return tf.tidy(() => {
+    const [n, h, w] = maps.shape;
+    const taps = gaussianKernel1d(sigma);
+    const r = (taps.length - 1) / 2;
+    const x = tf.reshape(maps, [n, h, w, 1]) as tf.Tensor4D;
+    const padRows = tf.gather(x, tf.tensor1d(reflectIndices(h, r), 'int32'), 1) as tf.Tensor4D;
+    const vertical = tf.conv2d(padRows, tf.tensor4d(taps, [taps.length, 1, 1, 1]), 1, 'valid');
+    const padCols = tf.gather(vertical, tf.tensor1d(reflectIndices(w, r), 'int32'), 2) as tf.Tensor4D;
+    const both = tf.conv2d(padCols, tf.tensor4d(taps, [1, taps.length, 1, 1]), 1, 'valid');
+    return tf.reshape(both, [n, h, w]) as tf.Tensor3D;
+  });
+}
+
+/** Image score = max of each smoothed map: [N, H, W] → [N]. */
+export function imageScores(maps: tf.Tensor3D): tf.Tensor1D {
+  return tf.tidy(() => tf.max(maps, [1, 2]) as tf.Tensor1D);
+}
+
+export interface AnomalyMapOptions {
+  height: number;
+  width: number;
+  sigma: number;
+  fusion?: Fusion;
+}
+
+export interface AnomalyMapResult {
+  /** Raw per-scale maps [N, h_k, w_k], before upsampling — cached by the UI to re-smooth for free. */
+  scales: tf.Tensor3D[];
+  /** Fused and smoothed [N, H, W]. */
+  map: tf.Tensor3D;
+  /** Max of `map` per image. */
+  scores: tf.Tensor1D;
+}
+
+export function computeAnomalyMap(teacher: tf.Tensor4D[], student: tf.Tensor4D[], opts: AnomalyMapOptions): AnomalyMapResult {
+  const scales = scaleAnomalyMaps(teacher, student);
+  const map = tf.tidy(() => gaussianBlur(fuseScaleMaps(scales, opts.height, opts.width, opts.fusion ?? 'sum'), opts.sigma));
+  return { scales, map, scores: imageScores(map) };
+}

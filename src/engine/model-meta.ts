@@ -1,0 +1,81 @@
+/**
+ * meta.json of a model bundle: everything needed to rebuild the pipeline around the student weights
+ * and to check that a bundle fits the teacher it is about to run with.
+ */
+import type { Fusion } from './anomaly-map';
+import type { LossForm } from './loss';
+import type { StudentConfig } from './student';
+
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface TapInfo {
+  name: string;
+  stride: number;
+  channels: number;
+}
+
+export interface ScoreCalibration {
+  /** Image scores of the training images under the final weights. */
+  n: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  p95: number;
+  p99: number;
+  /** Default decision threshold on the image score, and the rule that produced it. */
+  threshold: number;
+  rule: string;
+}
+
+export interface ModelMeta {
+  formatVersion: typeof MODEL_FORMAT_VERSION;
+  kind: 'rd4ad-student';
+  teacher: { id: string; tapSet: string; taps: TapInfo[] };
+  student: StudentConfig;
+  inputSize: number;
+  normalization: { inputRange: [number, number]; resize: string };
+  map: { sigma: number; fusion: Fusion; upsample: 'bilinear-half-pixel' };
+  lossForm: LossForm;
+  calibration: ScoreCalibration | null;
+  training: {
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    betas: [number, number];
+    seed: number;
+    losses: number[];
+    minutes: number;
+    backend: string;
+  };
+  dataset: { name: string; fingerprint: string; trainImages: number };
+  createdAt: string;
+}
+
+/** Checks that a bundle's meta fits a teacher; returns a user-facing reason, or null when it fits. */
+export function teacherMismatch(meta: ModelMeta, teacherId: string, taps: TapInfo[]): string | null {
+  if (meta.teacher.id !== teacherId) return `the model was trained on teacher "${meta.teacher.id}", not "${teacherId}"`;
+  if (meta.teacher.taps.length !== taps.length) return `the model uses ${meta.teacher.taps.length} taps, the teacher offers ${taps.length}`;
+  for (let k = 0; k < taps.length; k++) {
+    const a = meta.teacher.taps[k];
+    const b = taps[k];
+    if (a.name !== b.name || a.channels !== b.channels || a.stride !== b.stride) {
+      return `tap ${k + 1} differs: model has ${a.name} (${a.channels} ch, stride ${a.stride}), teacher has ${b.name} (${b.channels} ch, stride ${b.stride})`;
+    }
+  }
+  return null;
+}
+
+export function validateModelMeta(meta: unknown): ModelMeta {
+  const m = meta as Partial<ModelMeta> | null;
+  if (!m || typeof m !== 'object') throw new Error('meta.json is not a JSON object');
+  if (m.kind !== 'rd4ad-student') throw new Error('meta.json is not a reverse-distillation model (kind ≠ "rd4ad-student")');
+  if (m.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new Error(`meta.json has format version ${String(m.formatVersion)}, this build reads version ${MODEL_FORMAT_VERSION}`);
+  }
+  if (!m.teacher || typeof m.teacher.id !== 'string' || !Array.isArray(m.teacher.taps) || m.teacher.taps.length !== 3) {
+    throw new Error('meta.json: teacher id and three taps are required');
+  }
+  if (!m.student || !m.map || typeof m.inputSize !== 'number') throw new Error('meta.json: student, map and inputSize are required');
+  return m as ModelMeta;
+}

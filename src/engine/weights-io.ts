@@ -1,0 +1,70 @@
+/**
+ * Student weights ⇄ tfjs ModelArtifacts. The artifacts are a standard tfjs weights manifest (so any
+ * tf.io handler — files, IndexedDB, browser downloads, http — can store and load them); the
+ * modelTopology field carries our own student config instead of a Keras topology.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Student, StudentConfig, validateStudentConfig } from './student';
+
+export const STUDENT_TOPOLOGY_CLASS = 'RD4ADStudent';
+export const STUDENT_FORMAT = 'rd4ad-student';
+
+interface StudentTopology {
+  class_name: typeof STUDENT_TOPOLOGY_CLASS;
+  config: StudentConfig;
+}
+
+export function weightDataToArrayBuffer(data: tf.io.WeightData): ArrayBuffer {
+  return tf.io.CompositeArrayBuffer.join(data);
+}
+
+export async function studentToArtifacts(student: Student): Promise<tf.io.ModelArtifacts> {
+  const named: tf.NamedTensorMap = {};
+  for (const [name, v] of student.store.variables) named[name] = v;
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const topology: StudentTopology = { class_name: STUDENT_TOPOLOGY_CLASS, config: student.config };
+  return {
+    modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'],
+    format: STUDENT_FORMAT,
+    generatedBy: `TensorFlow.js tfjs-core v${tf.version_core}`,
+    convertedBy: null,
+    weightSpecs: specs,
+    weightData: data,
+  };
+}
+
+export function studentFromArtifacts(artifacts: tf.io.ModelArtifacts): Student {
+  const topology = artifacts.modelTopology as unknown as StudentTopology | undefined;
+  if (!topology || topology.class_name !== STUDENT_TOPOLOGY_CLASS) {
+    throw new Error(`not a student model: expected modelTopology.class_name "${STUDENT_TOPOLOGY_CLASS}"`);
+  }
+  if (!artifacts.weightSpecs || !artifacts.weightData) throw new Error('student model has no weights');
+  validateStudentConfig(topology.config);
+  const weights = tf.io.decodeWeights(weightDataToArrayBuffer(artifacts.weightData), artifacts.weightSpecs);
+  const student = new Student(topology.config, 0);
+  try {
+    assignWeights(student, weights);
+  } catch (e) {
+    student.dispose();
+    throw e;
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+  return student;
+}
+
+/** Copy named tensors into the student's variables; every variable must be present with its shape. */
+export function assignWeights(student: Student, weights: tf.NamedTensorMap): void {
+  for (const [name, v] of student.store.variables) {
+    const w = weights[name];
+    if (!w) throw new Error(`student weights: missing "${name}"`);
+    if (w.shape.join('x') !== v.shape.join('x')) {
+      throw new Error(`student weights: "${name}" has shape [${w.shape}], expected [${v.shape}]`);
+    }
+    const values = w.dtype === 'float32' ? w : tf.cast(w, 'float32');
+    v.assign(values);
+    if (values !== w) values.dispose();
+  }
+  const extra = Object.keys(weights).filter((k) => !student.store.variables.has(k));
+  if (extra.length > 0) throw new Error(`student weights: unexpected entries ${extra.slice(0, 3).join(', ')}`);
+}
