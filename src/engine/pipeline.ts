@@ -24,11 +24,13 @@ export class ReverseDistillationPipeline {
 
   /** x: [N, S, S, 3] in [0, 1]. The caller disposes the result's tensors. */
   infer(x: tf.Tensor4D, sigma = this.sigma): AnomalyMapResult {
-    return tf.tidy(() => {
-      const taps = this.teacher.features(x);
-      const recon = this.student.forward(taps);
+    const taps = this.teacher.features(x);
+    const recon = this.student.predict(taps);
+    try {
       return computeAnomalyMap(taps, recon, { height: x.shape[1], width: x.shape[2], sigma, fusion: this.fusion });
-    });
+    } finally {
+      tf.dispose([...taps, ...recon]);
+    }
   }
 
   /** Same as infer, with each stage awaited separately to time it (slower: three syncs). */

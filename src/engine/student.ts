@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  BatchNorm, BatchStat, Conv2d, ConvBnRelu, ForwardContext, ParameterStore, ResidualBlock, matchGrid, registerBn,
+  BatchNorm, BatchStat, Conv2d, ConvBnRelu, ForwardContext, ParameterStore, ResidualBlock, matchGrid,
 } from './components';
 
 export interface StudentConfig {

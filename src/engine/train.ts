@@ -4,6 +4,9 @@
  * and shuffling), resumable from a checkpoint, and it refuses to apply a non-finite step.
  */
 import * as tf from '@tensorflow/tfjs';
+
+/** tfjs does not re-export this type from its top-level package. */
+export type NamedTensor = { name: string; tensor: tf.Tensor };
 import { BatchStat } from './components';
 import { FeatureBatchSource, yieldToEventLoop } from './feature-cache';
 import { LossForm, reverseDistillationLoss } from './loss';
@@ -125,7 +128,7 @@ export class Trainer {
         tf.dispose([value, ...Object.values(grads)]);
         throw new TrainingDivergedError(where.epoch, where.step, loss);
       }
-      this.optimizer.applyGradients(grads);
+      this.optimizer.applyGradients(grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
       this.student.applyBatchStats(batchStats);
       tf.dispose([value, ...Object.values(grads)]);
       return loss;
@@ -156,13 +159,17 @@ export class Trainer {
     return this.state.losses;
   }
 
-  /** Adam's moments in the order of the trainable variables, keyed by stable parameter names. */
-  async optimizerState(): Promise<tf.NamedTensor[]> {
+  /**
+   * Adam's iteration count and moments (in the order of the trainable variables, which is how Adam
+   * matches them up again). Copies: the caller disposes them.
+   */
+  async optimizerState(): Promise<NamedTensor[]> {
     const weights = await this.optimizer.getWeights();
-    return weights;
+    // getWeights() returns a fresh iterations scalar first, then the live moment variables.
+    return weights.map((w, i) => ({ name: w.name, tensor: i === 0 ? w.tensor : tf.clone(w.tensor) }));
   }
 
-  async restoreOptimizerState(weights: tf.NamedTensor[]): Promise<void> {
+  async restoreOptimizerState(weights: NamedTensor[]): Promise<void> {
     await this.optimizer.setWeights(weights);
   }
 

@@ -1,0 +1,173 @@
+/**
+ * npm run eval -- --data <category dir> --model <model dir> [--out dir] [--heatmaps dir] [--json]
+ *
+ * Image AUROC (score = max of the smoothed map), pixel AUROC and PRO (MVTec definition, FPR ≤ 0.3,
+ * normalised; see src/metrics/pro.ts) over test/, per-image scores as CSV, optional heatmap PNGs.
+ * Anomalous images without a mask count for the image metrics and are skipped for pixel metrics.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ReverseDistillationPipeline } from '../src/engine/pipeline';
+import { blendOverlay, renderHeatmap } from '../src/data/colormap';
+import { resizeNearestMask } from '../src/data/image';
+import { auroc, perRegionOverlap } from '../src/metrics';
+import { initBackend } from './lib/backend';
+import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli } from './lib/cli-support';
+import { scanMvtecCategory } from './lib/dataset';
+import { readImage, readMask, writePng } from './lib/image-io';
+import { loadBundle, writeJsonAtomic } from './lib/model-bundle';
+import { pixelsToInput } from '../src/engine/preprocess';
+
+const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> [options]
+  --out DIR        where eval.json and scores.csv go (default <model>/eval-<category>)
+  --heatmaps DIR   also write one overlay PNG per test image
+  --sigma X        Gaussian σ (default: the model's meta.json)
+  --backend B      wasm | cpu (default wasm)
+  --json           print one JSON object on stdout (progress stays on stderr)
+  --quiet          no progress output`;
+
+export interface EvalReport {
+  category: string;
+  model: string;
+  image_auroc: number;
+  pixel_auroc: number | null;
+  pro: number | null;
+  n_images: number;
+  n_good: number;
+  n_anomalous: number;
+  n_pixel_images: number;
+  n_anomalous_without_mask: number;
+  sigma: number;
+  input_size: number;
+  teacher: string;
+  inference_ms: number;
+  backend: string;
+  date: string;
+}
+
+async function main(): Promise<void> {
+  const { values: a } = parseCliArgs(process.argv.slice(2), {
+    data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, heatmaps: { type: 'string' },
+    sigma: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    help: { type: 'boolean' },
+  }, USAGE);
+  if (a.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!a.data || !a.model) throw new UserError(`--data and --model are required\n\n${USAGE}`);
+  const backendName = choiceOption(a.backend, 'backend', 'wasm', ['wasm', 'cpu'] as const);
+  const quiet = Boolean(a.quiet);
+  const category = scanMvtecCategory(path.resolve(a.data), { requireTest: true });
+  const modelDir = path.resolve(a.model);
+  const backend = await initBackend(backendName);
+  const { meta, student, teacher } = await loadBundle(modelDir);
+  const sigma = numberOption(a.sigma, 'sigma', meta.map.sigma, 0, 64);
+  const size = meta.inputSize;
+  const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, meta.map.fusion);
+  const outDir = path.resolve(a.out ?? path.join(modelDir, `eval-${category.name}`));
+
+  const scores: number[] = [];
+  const labels: number[] = [];
+  const pixelMaps: Float32Array[] = [];
+  const pixelMasks: Uint8Array[] = [];
+  const heatmapMaps: Float32Array[] = [];
+  let inferMs = 0;
+  const progress = new ProgressLine('eval', category.test.length, process.stderr, quiet);
+  for (let i = 0; i < category.test.length; i++) {
+    const item = category.test[i];
+    const img = await readImage(item.path);
+    const x = pixelsToInput({ width: img.width, height: img.height, data: img.data, channels: 3 }, size);
+    const t0 = performance.now();
+    const r = pipeline.infer(x);
+    const map = (await r.map.data()) as Float32Array;
+    const score = (await r.scores.data())[0];
+    inferMs += performance.now() - t0;
+    tf.dispose([x, r.map, r.scores, ...r.scales]);
+    scores.push(score);
+    labels.push(item.label);
+    if (item.label === 0 || item.maskPath) {
+      let mask: Uint8Array;
+      if (item.maskPath) {
+        const m = await readMask(item.maskPath);
+        mask = m.width === size && m.height === size ? m.data : resizeNearestMask(m.data, m.width, m.height, size, size);
+      } else {
+        mask = new Uint8Array(size * size);
+      }
+      pixelMaps.push(map);
+      pixelMasks.push(mask);
+    }
+    if (a.heatmaps) heatmapMaps.push(map);
+    progress.update(i + 1);
+  }
+  progress.done();
+  if (!labels.includes(0) || !labels.includes(1)) throw new UserError(`${category.root}/test needs both good and anomalous images for AUROC`);
+
+  const imageAuroc = auroc(scores, labels);
+  let pixelAuroc: number | null = null;
+  let pro: number | null = null;
+  if (pixelMasks.some((m) => m.some((v) => v !== 0))) {
+    const total = pixelMaps.length * size * size;
+    const allScores = new Float32Array(total);
+    const allLabels = new Uint8Array(total);
+    pixelMaps.forEach((m, i) => {
+      allScores.set(m, i * size * size);
+      allLabels.set(pixelMasks[i], i * size * size);
+    });
+    pixelAuroc = auroc(allScores, allLabels);
+    pro = perRegionOverlap(pixelMaps, pixelMasks, size, size).pro;
+  }
+
+  const report: EvalReport = {
+    category: category.name,
+    model: modelDir,
+    image_auroc: imageAuroc,
+    pixel_auroc: pixelAuroc,
+    pro,
+    n_images: category.test.length,
+    n_good: labels.filter((l) => l === 0).length,
+    n_anomalous: labels.filter((l) => l === 1).length,
+    n_pixel_images: pixelMaps.length,
+    n_anomalous_without_mask: category.test.filter((t) => t.label === 1 && !t.maskPath).length,
+    sigma,
+    input_size: size,
+    teacher: `${meta.teacher.id}/${meta.teacher.tapSet}`,
+    inference_ms: inferMs / category.test.length,
+    backend,
+    date: new Date().toISOString(),
+  };
+  await mkdir(outDir, { recursive: true });
+  await writeJsonAtomic(path.join(outDir, 'eval.json'), report);
+  const csv = ['path,defect,label,score', ...category.test.map((t, i) => `${JSON.stringify(path.relative(category.root, t.path))},${t.defect},${t.label},${scores[i]}`)];
+  await writeFile(path.join(outDir, 'scores.csv'), csv.join('\n') + '\n');
+
+  if (a.heatmaps) {
+    // One colour scale for the whole test set, so heatmaps can be compared with each other.
+    const hi = Math.max(...scores);
+    const dir = path.resolve(a.heatmaps);
+    for (let i = 0; i < category.test.length; i++) {
+      const item = category.test[i];
+      const img = await readImage(item.path);
+      const x = pixelsToInput({ width: img.width, height: img.height, data: img.data, channels: 3 }, size);
+      const rgb = Uint8Array.from(await tf.mul(x, 255).data());
+      x.dispose();
+      const heat = renderHeatmap(heatmapMaps[i], size, size, { min: 0, max: hi, colormap: 'turbo' });
+      const overlay = blendOverlay({ width: size, height: size, data: rgb }, heat, 0.5);
+      await writePng(path.join(dir, item.defect, `${path.parse(item.path).name}.png`), overlay, size, size);
+    }
+  }
+
+  if (a.json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+  } else {
+    const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+    console.log(`${category.name}: image AUROC ${f(imageAuroc)}, pixel AUROC ${f(pixelAuroc)}, PRO ${f(pro)} ` +
+      `(${report.n_images} images, ${report.n_pixel_images} with pixel labels; ${report.inference_ms.toFixed(0)} ms/image on ${backend})`);
+    console.log(`report: ${path.join(outDir, 'eval.json')}, scores: ${path.join(outDir, 'scores.csv')}`);
+  }
+  student.dispose();
+  teacher.dispose();
+}
+
+runCli(main);

@@ -1,0 +1,211 @@
+/**
+ * npm run train -- --data <MVTec-layout category dir> --out <dir> [options]
+ *
+ * Trains the OCBE + student decoder of reverse distillation on train/good of one category against a
+ * frozen converted teacher, checkpoints every epoch (resumable with --resume) and writes a model
+ * bundle: model.json + weights.bin + meta.json (with score calibration on the training images).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NamedTensor } from '../src/engine/train';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { FUSIONS, Fusion } from '../src/engine/anomaly-map';
+import { LOSS_FORMS, LossForm } from '../src/engine/loss';
+import { MODEL_FORMAT_VERSION, ModelMeta } from '../src/engine/model-meta';
+import { ReverseDistillationPipeline } from '../src/engine/pipeline';
+import { validateInputSize } from '../src/engine/preprocess';
+import { DEFAULT_EMBED_CHANNELS, DEFAULT_WIDTHS, Student, StudentConfig } from '../src/engine/student';
+import { DEFAULT_TEACHER, TEACHER_IDS } from '../src/engine/teacher-specs';
+import { Trainer, TrainerState, TrainingDivergedError } from '../src/engine/train';
+import { calibrateThreshold, scoreStatistics } from '../src/metrics';
+import { initBackend } from './lib/backend';
+import {
+  ProgressLine, UserError, choiceOption, formatDuration, intListOption, intOption, numberOption, parseCliArgs, runCli,
+} from './lib/cli-support';
+import { datasetFingerprint, scanMvtecCategory } from './lib/dataset';
+import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomic } from './lib/model-bundle';
+import { buildFeatureCache, readInput } from './lib/training-data';
+
+const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [options]
+  --epochs N        epochs (default 20)
+  --batch N         batch size (default 8)
+  --lr X            Adam learning rate (default 0.005; betas 0.5, 0.999 as in the paper)
+  --size N          input side, multiple of 32 (default 256)
+  --seed N          random seed (default 0)
+  --teacher ID      ${TEACHER_IDS.join(' | ')} (default ${DEFAULT_TEACHER})
+  --taps NAME       tap set of the teacher (default: the teacher's default)
+  --loss FORM       flattened (official code, default) | per-position (paper)
+  --widths A,B,C    student widths at strides 4,8,16 (default ${DEFAULT_WIDTHS.join(',')})
+  --embed N         one-class embedding channels (default ${DEFAULT_EMBED_CHANNELS})
+  --sigma X         default Gaussian σ stored in meta.json (default 4)
+  --fusion F        sum | product (default sum)
+  --limit N         use only the first N training images
+  --resume          continue from <out>/checkpoint
+  --backend B       wasm | cpu (default wasm)
+  --quiet           no progress output`;
+
+interface SavedState extends TrainerState {
+  config: StudentConfig;
+  fingerprint: string;
+  options: Record<string, unknown>;
+  /** Training minutes spent up to this checkpoint. */
+  minutes: number;
+}
+
+async function main(): Promise<void> {
+  const { values: a } = parseCliArgs(process.argv.slice(2), {
+    data: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
+    lr: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, teacher: { type: 'string' },
+    taps: { type: 'string' }, loss: { type: 'string' }, widths: { type: 'string' }, embed: { type: 'string' },
+    sigma: { type: 'string' }, fusion: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' },
+    backend: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+  }, USAGE);
+  if (a.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!a.data || !a.out) throw new UserError(`--data and --out are required\n\n${USAGE}`);
+  const epochs = intOption(a.epochs, 'epochs', 20, 1, 10000);
+  const batchSize = intOption(a.batch, 'batch', 8, 1, 256);
+  const learningRate = numberOption(a.lr, 'lr', 0.005, 0, 1, true);
+  const size = intOption(a.size, 'size', 256, 32, 1024);
+  try {
+    validateInputSize(size);
+  } catch (e) {
+    throw new UserError(`--size: ${(e as Error).message}`);
+  }
+  const seed = intOption(a.seed, 'seed', 0, 0, 2 ** 31 - 1);
+  const teacherId = choiceOption(a.teacher, 'teacher', DEFAULT_TEACHER, TEACHER_IDS);
+  const lossForm = choiceOption<LossForm>(a.loss, 'loss', 'flattened', LOSS_FORMS);
+  const widths = intListOption(a.widths, 'widths', DEFAULT_WIDTHS, 3, 1, 2048) as [number, number, number];
+  const embed = intOption(a.embed, 'embed', DEFAULT_EMBED_CHANNELS, 1, 4096);
+  const sigma = numberOption(a.sigma, 'sigma', 4, 0, 64);
+  const fusion = choiceOption<Fusion>(a.fusion, 'fusion', 'sum', FUSIONS);
+  const limit = intOption(a.limit, 'limit', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
+  const backendName = choiceOption(a.backend, 'backend', 'wasm', ['wasm', 'cpu'] as const);
+  const quiet = Boolean(a.quiet);
+  const log = (s: string) => {
+    if (!quiet) process.stderr.write(s + '\n');
+  };
+
+  const category = scanMvtecCategory(path.resolve(a.data), { requireTest: false });
+  const files = category.train.slice(0, limit);
+  const outDir = path.resolve(a.out);
+  const checkpointDir = path.join(outDir, 'checkpoint');
+
+  const backend = await initBackend(backendName);
+  const teacher = await loadTeacher(teacherId, a.taps);
+  const taps = teacher.taps.map((t) => ({ name: t.name, stride: t.stride, channels: t.channels }));
+  const tapChannels = teacher.channels as [number, number, number];
+  const studentConfig: StudentConfig = { tapChannels, widths, embedChannels: embed, decoderBlocks: 1 };
+  const fingerprint = await datasetFingerprint(files);
+  const options = { epochs, batchSize, learningRate, size, seed, teacherId, tapSet: teacher.tapSet, lossForm, limit: files.length };
+  log(`train: ${category.name}, ${files.length} images, teacher ${teacherId}/${teacher.tapSet}, size ${size}, backend ${backend}`);
+
+  // Resume, or start fresh.
+  let student: Student;
+  let resumeState: SavedState | null = null;
+  let optimizerState: NamedTensor[] | null = null;
+  if (a.resume) {
+    if (!existsSync(path.join(checkpointDir, 'state.json'))) throw new UserError(`--resume: no checkpoint in ${checkpointDir}`);
+    const ck = await loadCheckpoint<SavedState>(checkpointDir);
+    if (ck.state.fingerprint !== fingerprint) throw new UserError('--resume: the training images differ from the checkpoint\'s');
+    if (JSON.stringify(ck.state.config) !== JSON.stringify(studentConfig)) throw new UserError('--resume: the student/teacher options differ from the checkpoint\'s');
+    const { epochs: _e, ...rest } = options;
+    const { epochs: _ce, ...ckRest } = ck.state.options as typeof options;
+    if (JSON.stringify(rest) !== JSON.stringify(ckRest)) throw new UserError('--resume: training options differ from the checkpoint\'s (only --epochs may change)');
+    student = ck.student;
+    optimizerState = ck.optimizer;
+    resumeState = ck.state;
+    log(`resuming after epoch ${ck.state.epoch}`);
+  } else {
+    student = new Student(studentConfig, seed);
+    await rm(checkpointDir, { recursive: true, force: true });
+  }
+  log(`student: ${(student.parameterCount() / 1e6).toFixed(2)} M parameters`);
+
+  const cache = await buildFeatureCache(teacher, files, size, quiet);
+  const trainer = new Trainer(student, cache, { epochs, batchSize, learningRate, beta1: 0.5, beta2: 0.999, seed, lossForm });
+  if (resumeState && optimizerState) {
+    await trainer.restoreOptimizerState(optimizerState);
+    tf.dispose(optimizerState.map((o) => o.tensor));
+    trainer.state = { epoch: resumeState.epoch, rngState: resumeState.rngState, losses: resumeState.losses };
+  }
+  await mkdir(outDir, { recursive: true });
+
+  const t0 = performance.now();
+  const totalSteps = Math.max(0, epochs - trainer.state.epoch) * Math.ceil(files.length / Math.min(batchSize, files.length));
+  const progress = new ProgressLine('train', totalSteps, process.stderr, quiet);
+  let stepsDone = 0;
+  let running = Number.NaN;
+  try {
+    await trainer.run({
+      onStep: ({ epoch, loss }) => {
+        stepsDone += 1;
+        running = Number.isNaN(running) ? loss : 0.9 * running + 0.1 * loss;
+        progress.update(stepsDone, `epoch ${epoch + 1}/${epochs} loss ${running.toFixed(4)}`);
+      },
+      onEpochEnd: async ({ epoch, meanLoss }) => {
+        const opt = await trainer.optimizerState();
+        await saveCheckpoint(checkpointDir, student, opt, {
+          ...trainer.state, config: studentConfig, fingerprint, options,
+          minutes: (resumeState?.minutes ?? 0) + (performance.now() - t0) / 60000,
+        } satisfies SavedState);
+        tf.dispose(opt.map((o) => o.tensor));
+        progress.update(stepsDone, `epoch ${epoch + 1}/${epochs} mean loss ${meanLoss.toFixed(4)} (checkpoint saved)`, true);
+      },
+    });
+  } catch (e) {
+    if (e instanceof TrainingDivergedError) {
+      throw new UserError(`${e.message}${existsSync(checkpointDir) ? ` (last good checkpoint: ${checkpointDir}; continue with --resume and a lower --lr)` : ''}`, 1);
+    }
+    throw e;
+  }
+  progress.done();
+  const minutes = (performance.now() - t0) / 60000;
+
+  // Calibration: image scores of the training images under the final weights.
+  const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, fusion);
+  const scores: number[] = [];
+  const calib = new ProgressLine('calibrate', files.length, process.stderr, quiet);
+  for (let i = 0; i < files.length; i++) {
+    const x = await readInput(files[i], size);
+    const r = pipeline.infer(x);
+    scores.push((await r.scores.data())[0]);
+    tf.dispose([x, r.map, r.scores, ...r.scales]);
+    calib.update(i + 1);
+  }
+  calib.done();
+  const stats = scoreStatistics(scores);
+  const rule = { kind: 'meanStd', k: 3 } as const;
+  const meta: ModelMeta = {
+    formatVersion: MODEL_FORMAT_VERSION,
+    kind: 'rd4ad-student',
+    teacher: { id: teacherId, tapSet: teacher.tapSet, taps },
+    student: studentConfig,
+    inputSize: size,
+    normalization: { inputRange: [0, 1], resize: 'bilinear to size×size after 2× box reductions' },
+    map: { sigma, fusion, upsample: 'bilinear-half-pixel' },
+    lossForm,
+    calibration: {
+      n: stats.n, mean: stats.mean, std: stats.std, min: stats.min, max: stats.max, p95: stats.p95, p99: stats.p99,
+      threshold: calibrateThreshold(scores, rule),
+      rule: 'mean + 3·std of the training images\' image scores',
+    },
+    training: {
+      epochs, batchSize, learningRate, betas: [0.5, 0.999], seed, losses: trainer.state.losses,
+      minutes: (resumeState?.minutes ?? 0) + minutes, backend,
+    },
+    dataset: { name: category.name, fingerprint, trainImages: files.length },
+    createdAt: new Date().toISOString(),
+  };
+  await saveBundle(outDir, student, meta);
+  await writeJsonAtomic(path.join(outDir, 'train-scores.json'), { files: files.map((f) => path.relative(category.root, f)), scores });
+  log(`done in ${formatDuration(minutes * 60)}; final loss ${trainer.state.losses.at(-1)?.toFixed(4)}; model written to ${outDir}`);
+  trainer.dispose();
+  student.dispose();
+  teacher.dispose();
+}
+
+runCli(main);
