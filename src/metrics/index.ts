@@ -1,0 +1,11 @@
+/**
+ * Evaluation metrics for anomaly detection: pure TypeScript, no tfjs, DOM or Node APIs.
+ */
+export { auroc, rocCurve } from './auroc.ts';
+export type { BinaryLabels, RocCurve } from './auroc.ts';
+export { labelConnectedComponents } from './connected-components.ts';
+export type { ConnectedComponents, Connectivity } from './connected-components.ts';
+export { perRegionOverlap } from './pro.ts';
+export type { ProCurve, ProOptions, ProResult } from './pro.ts';
+export { calibrateThreshold, scoreStatistics } from './calibration.ts';
+export type { ScoreStatistics, ThresholdRule } from './calibration.ts';
