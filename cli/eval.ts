@@ -13,7 +13,7 @@ import { blendOverlay, renderHeatmap } from '../src/data/colormap';
 import { resizeNearestMask } from '../src/data/image';
 import { auroc, perRegionOverlap } from '../src/metrics';
 import { initBackend } from './lib/backend';
-import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli } from './lib/cli-support';
+import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli, threadsOption, THREADS_USAGE } from './lib/cli-support';
 import { scanMvtecCategory } from './lib/dataset';
 import { readImage, readMask, writePng } from './lib/image-io';
 import { loadBundle, writeJsonAtomic } from './lib/model-bundle';
@@ -25,7 +25,8 @@ const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> 
   --sigma X        Gaussian σ (default: the model's meta.json)
   --backend B      wasm | cpu (default wasm)
   --json           print one JSON object on stdout (progress stays on stderr)
-  --quiet          no progress output`;
+  --quiet          no progress output
+${THREADS_USAGE}`;
 
 export interface EvalReport {
   category: string;
@@ -49,7 +50,7 @@ export interface EvalReport {
 async function main(): Promise<void> {
   const { values: a } = parseCliArgs(process.argv.slice(2), {
     data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, heatmaps: { type: 'string' },
-    sigma: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    sigma: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
     help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   const quiet = Boolean(a.quiet);
   const category = scanMvtecCategory(path.resolve(a.data), { requireTest: true });
   const modelDir = path.resolve(a.model);
-  const backend = await initBackend(backendName);
+  const backend = await initBackend(backendName, { threads: threadsOption(a.threads) });
   const { meta, student, teacher } = await loadBundle(modelDir);
   const sigma = numberOption(a.sigma, 'sigma', meta.map.sigma, 0, 64);
   const size = meta.inputSize;

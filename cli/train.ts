@@ -21,7 +21,7 @@ import { Trainer, TrainerState, TrainingDivergedError } from '../src/engine/trai
 import { calibrateThreshold, scoreStatistics } from '../src/metrics';
 import { initBackend } from './lib/backend';
 import {
-  ProgressLine, UserError, choiceOption, formatDuration, intListOption, intOption, numberOption, parseCliArgs, runCli,
+  ProgressLine, UserError, choiceOption, formatDuration, intListOption, intOption, numberOption, parseCliArgs, runCli, threadsOption, THREADS_USAGE,
 } from './lib/cli-support';
 import { datasetFingerprint, scanMvtecCategory } from './lib/dataset';
 import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomic } from './lib/model-bundle';
@@ -43,7 +43,8 @@ const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [
   --limit N         use only the first N training images
   --resume          continue from <out>/checkpoint
   --backend B       wasm | cpu (default wasm)
-  --quiet           no progress output`;
+  --quiet           no progress output
+${THREADS_USAGE}`;
 
 interface SavedState extends TrainerState {
   config: StudentConfig;
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     lr: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, teacher: { type: 'string' },
     taps: { type: 'string' }, loss: { type: 'string' }, widths: { type: 'string' }, embed: { type: 'string' },
     sigma: { type: 'string' }, fusion: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' },
-    backend: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    backend: { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
     console.log(USAGE);
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   const outDir = path.resolve(a.out);
   const checkpointDir = path.join(outDir, 'checkpoint');
 
-  const backend = await initBackend(backendName);
+  const backend = await initBackend(backendName, { threads: threadsOption(a.threads) });
   const teacher = await loadTeacher(teacherId, a.taps);
   const taps = teacher.taps.map((t) => ({ name: t.name, stride: t.stride, channels: t.channels }));
   const tapChannels = teacher.channels as [number, number, number];

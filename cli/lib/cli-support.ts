@@ -2,6 +2,7 @@
  * Shared plumbing of the command-line tools: option parsing with range checks, user-facing errors
  * (one clear line, no stack trace) and a progress line with ETA.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** An error whose message is meant for the user as is. Exit code 2 = bad usage/input, 1 = failure. */
@@ -119,3 +120,10 @@ export class ProgressLine {
     if (!this.quiet && this.stream.isTTY) this.stream.write('\n');
   }
 }
+
+/** wasm threads: all cores by default (the XNNPACK pool runs convolutions in parallel), at most 8. */
+export function threadsOption(value: string | undefined): number {
+  return intOption(value, 'threads', Math.min(8, availableParallelism()), 1, 8);
+}
+
+export const THREADS_USAGE = `  --threads N       wasm threads (default: all cores, ${Math.min(8, availableParallelism())} here)`;

@@ -156,8 +156,11 @@ export class BatchNorm {
       variance: tf.keep(variance.clone()) as tf.Tensor1D,
       count: x.shape[0] * x.shape[1] * x.shape[2],
     });
-    return tf.batchNorm(x, mean as tf.Tensor1D, variance as tf.Tensor1D,
-      this.beta as tf.Tensor1D, this.gamma as tf.Tensor1D, BN_EPSILON);
+    // Written out with broadcasting ops rather than tf.batchNorm: the latter's gradient tiles its
+    // per-channel factors to the full activation shape, and wasm's Tile is slow. These ops' gradients
+    // reduce with sums instead.
+    const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));
+    return tf.add(tf.mul(tf.sub(x, mean), scale), this.beta);
   }
 
   /** PyTorch's rule: running = (1 − m)·running + m·batch, with the unbiased batch variance. */

@@ -1,0 +1,173 @@
+/**
+ * npm run bench [-- --json] [--backends wasm,cpu] [--model dir] [--reps N]
+ *
+ * Inference cost of one 256² image at batch 1 (teacher, student, maps + blur), one training step at
+ * batch 8, model sizes, and the tensor count around 100 inferences. Prints figures; asserts nothing.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { ReverseDistillationPipeline } from '../src/engine/pipeline';
+import { Student, defaultStudentConfig } from '../src/engine/student';
+import { DEFAULT_TEACHER } from '../src/engine/teacher-specs';
+import { Trainer, DEFAULT_TRAIN_CONFIG } from '../src/engine/train';
+import { initBackend, NodeBackend } from './lib/backend';
+import { UserError, intOption, parseCliArgs, runCli, threadsOption } from './lib/cli-support';
+import { TEACHER_ROOT, loadBundle, loadTeacher } from './lib/model-bundle';
+import type { Teacher } from '../src/engine/teacher';
+
+const USAGE = `usage: npm run bench -- [--json] [--backends wasm,cpu] [--model <model dir>] [--teacher id] [--size N] [--reps N] [--threads N]`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+interface BackendFigures {
+  backend: string;
+  teacher_ms: number;
+  student_ms: number;
+  maps_ms: number;
+  total_ms: number;
+  train_step_ms: number | null;
+  train_batch: number;
+  tensors_before: number | null;
+  tensors_after_100: number | null;
+}
+
+async function benchBackend(backend: NodeBackend, threads: number, modelDir: string | undefined, teacherId: string, size: number, reps: number, log: (s: string) => void): Promise<BackendFigures & { student_params: number; student_bytes: number; teacher_bytes: number; teacher: string }> {
+  await initBackend(backend, { threads });
+  let teacher: Teacher;
+  let student: Student;
+  let sigma = 4;
+  if (modelDir) {
+    const b = await loadBundle(path.resolve(modelDir));
+    teacher = b.teacher;
+    student = b.student;
+    sigma = b.meta.map.sigma;
+  } else {
+    teacher = await loadTeacher(teacherId, undefined);
+    student = new Student(defaultStudentConfig(teacher.channels as [number, number, number]), 0);
+  }
+  const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma);
+  const x = tf.randomUniform([1, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const timings: { teacherMs: number; studentMs: number; mapsMs: number }[] = [];
+  for (let i = 0; i < reps + 1; i++) {
+    const { result, timings: t } = await pipeline.inferTimed(x);
+    tf.dispose([result.map, result.scores, ...result.scales]);
+    if (i > 0) timings.push(t); // first run compiles/warms up
+  }
+  const teacherMs = median(timings.map((t) => t.teacherMs));
+  const studentMs = median(timings.map((t) => t.studentMs));
+  const mapsMs = median(timings.map((t) => t.mapsMs));
+  log(`${backend}: teacher ${teacherMs.toFixed(1)} ms, student ${studentMs.toFixed(1)} ms, maps ${mapsMs.toFixed(1)} ms`);
+
+  // Tensor count around 100 plain inferences (wasm only: on cpu that would take many minutes).
+  let before: number | null = null;
+  let after: number | null = null;
+  if (backend === 'wasm') {
+    before = tf.memory().numTensors;
+    for (let i = 0; i < 100; i++) {
+      const r = pipeline.infer(x);
+      await r.scores.data();
+      tf.dispose([r.map, r.scores, ...r.scales]);
+    }
+    after = tf.memory().numTensors;
+    log(`${backend}: tensors before ${before}, after 100 inferences ${after}`);
+  }
+
+  // One training step at batch 8 with teacher features as the training loop sees them (cached).
+  let stepMs: number | null = null;
+  const batch = 8;
+  if (backend === 'wasm') {
+    const taps = tf.tidy(() => teacher.features(tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 2) as tf.Tensor4D));
+    const source = { count: batch, batch: (idx: number[]) => taps.map((t) => tf.gather(t, idx)) as tf.Tensor4D[] };
+    const fresh = new Student(student.config, 0);
+    const trainer = new Trainer(fresh, source, { ...DEFAULT_TRAIN_CONFIG, batchSize: batch });
+    const all = Array.from({ length: batch }, (_, i) => i);
+    trainer.step(all);
+    const steps: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      trainer.step(all);
+      steps.push(performance.now() - t0);
+    }
+    stepMs = median(steps);
+    log(`${backend}: training step (batch ${batch}, cached teacher features) ${stepMs.toFixed(0)} ms`);
+    trainer.dispose();
+    fresh.dispose();
+    tf.dispose(taps);
+  }
+
+  const teacherBytes = statSync(path.join(TEACHER_ROOT, teacher.meta.id, 'weights.bin')).size;
+  const studentBytes = [...student.store.variables.values()].reduce((n, v) => n + v.size * 4, 0);
+  const figures = {
+    backend,
+    teacher: `${teacher.meta.id}/${teacher.tapSet}`,
+    teacher_ms: teacherMs,
+    student_ms: studentMs,
+    maps_ms: mapsMs,
+    total_ms: teacherMs + studentMs + mapsMs,
+    train_step_ms: stepMs,
+    train_batch: batch,
+    tensors_before: before,
+    tensors_after_100: after,
+    student_params: student.parameterCount(),
+    student_bytes: studentBytes,
+    teacher_bytes: teacherBytes,
+  };
+  x.dispose();
+  student.dispose();
+  teacher.dispose();
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const { values: a } = parseCliArgs(process.argv.slice(2), {
+    json: { type: 'boolean' }, backends: { type: 'string' }, model: { type: 'string' }, teacher: { type: 'string' },
+    size: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean' },
+  }, USAGE);
+  if (a.help) {
+    console.log(USAGE);
+    return;
+  }
+  const backends = (a.backends ?? 'wasm,cpu').split(',').map((b) => b.trim());
+  for (const b of backends) if (b !== 'wasm' && b !== 'cpu') throw new UserError(`--backends: unknown backend "${b}" (wasm, cpu)`);
+  const size = intOption(a.size, 'size', 256, 32, 1024);
+  const reps = intOption(a.reps, 'reps', 5, 1, 100);
+  const threads = threadsOption(a.threads);
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const results = [];
+  for (const b of backends) results.push(await benchBackend(b as NodeBackend, threads, a.model, a.teacher ?? DEFAULT_TEACHER, size, b === 'cpu' ? Math.min(reps, 2) : reps, log));
+  const primary = results[0];
+  const report = {
+    backend: primary.backend,
+    size,
+    batch: 1,
+    teacher: primary.teacher,
+    teacher_ms: primary.teacher_ms,
+    student_ms: primary.student_ms,
+    maps_ms: primary.maps_ms,
+    total_ms: primary.total_ms,
+    train_step_ms: primary.train_step_ms,
+    train_batch: primary.train_batch,
+    model_bytes: { teacher: primary.teacher_bytes, student: primary.student_bytes },
+    student_params: primary.student_params,
+    tensors: { before: primary.tensors_before, after_100_inferences: primary.tensors_after_100 },
+    backends: results.map(({ student_params: _p, student_bytes: _s, teacher_bytes: _t, ...r }) => r),
+    date: new Date().toISOString(),
+  };
+  if (a.json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+    return;
+  }
+  console.log(`image ${size}×${size}, batch 1, ${primary.teacher}`);
+  console.log('backend  teacher_ms  student_ms  maps_ms  total_ms  train_step_ms(b8)');
+  for (const r of report.backends) {
+    console.log(`${r.backend.padEnd(8)} ${r.teacher_ms.toFixed(1).padStart(10)} ${r.student_ms.toFixed(1).padStart(11)} ${r.maps_ms.toFixed(1).padStart(8)} ${r.total_ms.toFixed(1).padStart(9)} ${r.train_step_ms === null ? '        -' : r.train_step_ms.toFixed(0).padStart(17)}`);
+  }
+  console.log(`model bytes: teacher ${primary.teacher_bytes}, student ${primary.student_bytes} (${(primary.student_params / 1e6).toFixed(2)} M params)`);
+  console.log(`tensors: ${primary.tensors_before} before, ${primary.tensors_after_100} after 100 inferences`);
+}
+
+runCli(main);
