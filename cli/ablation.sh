@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Teacher × taps × student-size ablation on ../shared/datasets (train + eval per row), as reported in
+# the README. Usage: bash cli/ablation.sh [row-name ...]   (no names = all rows; results in runs/ablation)
+# Each row: name | dataset dir | train options. Rows skip cleanly when the dataset is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${DATA:-../shared/datasets}
+OUT=${OUT:-runs/ablation}
+ROWS=(
+  "cookies-mnv2-expand|cookies|--epochs 30"
+  "bottle-mnv2-expand|mvtec_ad/bottle|--epochs 10"
+  "magnetic_tile-mnv2-expand|magnetic_tile|--epochs 8 --limit 200"
+  "cookies-mnv2-imagenet|cookies|--epochs 30 --taps imagenet"
+  "cookies-mnv2mid-expand|cookies|--epochs 30 --teacher mobilenet_v2_mid"
+  "cookies-inception|cookies|--epochs 30 --teacher inception_v3"
+  "cookies-mnv2-expand-small|cookies|--epochs 30 --widths 32,64,128 --embed 192"
+  "bottle-mnv2-imagenet|mvtec_ad/bottle|--epochs 10 --taps imagenet"
+)
+mkdir -p "$OUT"
+for row in "${ROWS[@]}"; do
+  IFS='|' read -r name data opts <<<"$row"
+  if [ "$#" -gt 0 ] && [[ ! " $* " == *" $name "* ]]; then continue; fi
+  if [ ! -d "$DATA/$data" ]; then echo "skip $name: $DATA/$data absent"; continue; fi
+  echo "=== $name: train $opts"
+  # shellcheck disable=SC2086
+  npx tsx cli/train.ts --data "$DATA/$data" --out "$OUT/$name" $opts --quiet
+  npx tsx cli/eval.ts --data "$DATA/$data" --model "$OUT/$name" --json --quiet | tee "$OUT/$name/eval.json"
+done
+npx tsx cli/results-table.ts "$OUT"
