@@ -44,3 +44,9 @@ export class SeededRandom {
     this.state = state >>> 0;
   }
 }
+
+/** A uniform [0, 1) generator function for a seed (same stream as SeededRandom.next). */
+export function seededUniform(seed: number): () => number {
+  const rng = new SeededRandom(seed);
+  return () => rng.next();
+}

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seededUniform } from '../engine/random';
 import { auroc, rocCurve } from './auroc.ts';
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Reference: fraction of (positive, negative) pairs ranked correctly, ties counting ½. O(n²). */
 function naiveAuroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
@@ -46,7 +37,7 @@ describe('auroc', () => {
   });
 
   it('agrees with the O(n²) pairwise count on random data with many ties', () => {
-    const r = mulberry32(42);
+    const r = seededUniform(42);
     // [n, tie levels (0 = continuous), float32 input, positive rate]; the last two put > 16384
     // scores in one class, which takes the radix-sort path instead of the native sort.
     for (const [n, levels, f32, rate] of [
@@ -87,7 +78,7 @@ describe('rocCurve', () => {
   });
 
   it('is monotone, ends at (1, 1), and its trapezoidal area equals auroc', () => {
-    const r = mulberry32(7);
+    const r = seededUniform(7);
     const n = 30_000;
     const scores = new Float32Array(n);
     const labels = new Uint8Array(n);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededUniform } from '../engine/random';
 import { labelConnectedComponents } from './connected-components.ts';
 
 /** Parse a drawing: one string per row, '#' = foreground, '.' = background. */
@@ -12,16 +13,6 @@ function draw(rows: string[]): { mask: Uint8Array; width: number; height: number
   return { mask, width, height };
 }
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Independent reference: union-find over neighbour pairs; returns a root per foreground pixel. */
 function unionFindRoots(mask: Uint8Array, width: number, height: number, connectivity: 4 | 8): Int32Array {
@@ -108,7 +99,7 @@ describe('labelConnectedComponents', () => {
   });
 
   it('matches a union-find reference on random masks', () => {
-    const r = mulberry32(3);
+    const r = seededUniform(3);
     for (let trial = 0; trial < 20; trial++) {
       const width = 5 + Math.floor(r() * 30);
       const height = 5 + Math.floor(r() * 30);

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { seededUniform } from '../engine/random';
 import { auroc } from './auroc.ts';
 import { perRegionOverlap } from './pro.ts';
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Slow reference, written independently of the implementation: label regions by depth-first
@@ -87,7 +78,7 @@ function bruteForcePro(maps: Float32Array[], masks: Uint8Array[], width: number,
 
 /** Random test set: some good images, the others with a few random discs and rectangles. */
 function randomSet(seed: number, images: number, width: number, height: number, tieLevels: number) {
-  const r = mulberry32(seed);
+  const r = seededUniform(seed);
   const maps: Float32Array[] = [];
   const masks: Uint8Array[] = [];
   for (let k = 0; k < images; k++) {
@@ -232,7 +223,7 @@ describe('perRegionOverlap: agreement with a brute-force reference', () => {
   }
 
   it('equals pixel AUROC for a single region over the full FPR range (radix-sort sizes)', () => {
-    const r = mulberry32(11);
+    const r = seededUniform(11);
     const width = 128;
     const height = 128;
     const maps: Float32Array[] = [];

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { seededUniform } from '../engine/random';
 import { sortFloat32, sortFloat64 } from './sort.ts';
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIALS = [0, -0, Infinity, -Infinity, 1e-40, -1e-40, 3.4e38, -3.4e38, 1, -1];
 
 function randomValues(n: number, seed: number): number[] {
-  const r = mulberry32(seed);
+  const r = seededUniform(seed);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const u = r();
