@@ -1,9 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  // tfjs-backend-wasm resolves its .wasm files through setWasmPaths (src/ui/backend.ts); keep them out of
-  // dependency pre-bundling so the ?url imports stay plain files on our own origin.
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   test: {
     include: ['src/**/*.test.ts', 'cli/**/*.test.ts'],

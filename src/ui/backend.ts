@@ -12,7 +12,19 @@ import { registerWasmGradientKernels } from '../engine/kernels/wasm-gradient-ker
 
 export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm'] as const;
 
-export async function selectBackend(preferred?: string): Promise<{ backend: string; notes: string[] }> {
+let selection: Promise<{ backend: string; notes: string[] }> | null = null;
+
+/**
+ * Starts the first backend that works, once per page: tfjs gives up on a backend whose asynchronous
+ * initialisation is overtaken by another setBackend call, so concurrent callers (React's StrictMode runs
+ * effects twice) must share one attempt.
+ */
+export function selectBackend(preferred?: string): Promise<{ backend: string; notes: string[] }> {
+  selection ??= trySelectBackend(preferred);
+  return selection;
+}
+
+async function trySelectBackend(preferred?: string): Promise<{ backend: string; notes: string[] }> {
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmPlain,
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
