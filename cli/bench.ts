@@ -12,11 +12,11 @@ import { Student, defaultStudentConfig } from '../src/engine/student';
 import { DEFAULT_TEACHER } from '../src/engine/teacher-specs';
 import { Trainer, DEFAULT_TRAIN_CONFIG } from '../src/engine/train';
 import { initBackend, NodeBackend } from './lib/backend';
-import { UserError, intOption, parseCliArgs, runCli, threadsOption } from './lib/cli-support';
+import { UserError, intListOption, intOption, parseCliArgs, runCli, threadsOption } from './lib/cli-support';
 import { TEACHER_ROOT, loadBundle, loadTeacher } from './lib/model-bundle';
 import type { Teacher } from '../src/engine/teacher';
 
-const USAGE = `usage: npm run bench -- [--json] [--backends wasm,cpu] [--model <model dir>] [--teacher id] [--size N] [--reps N] [--threads N]`;
+const USAGE = `usage: npm run bench -- [--json] [--backends wasm,cpu] [--model <model dir>] [--teacher id] [--size N] [--reps N] [--threads N] [--widths A,B,C --embed N]`;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -35,7 +35,7 @@ interface BackendFigures {
   tensors_after_100: number | null;
 }
 
-async function benchBackend(backend: NodeBackend, threads: number, modelDir: string | undefined, teacherId: string, size: number, reps: number, log: (s: string) => void): Promise<BackendFigures & { student_params: number; student_bytes: number; teacher_bytes: number; teacher: string }> {
+async function benchBackend(backend: NodeBackend, threads: number, shape: { widths?: [number, number, number]; embed?: number }, modelDir: string | undefined, teacherId: string, size: number, reps: number, log: (s: string) => void): Promise<BackendFigures & { student_params: number; student_widths: string; student_bytes: number; teacher_bytes: number; teacher: string }> {
   await initBackend(backend, { threads });
   let teacher: Teacher;
   let student: Student;
@@ -47,7 +47,8 @@ async function benchBackend(backend: NodeBackend, threads: number, modelDir: str
     sigma = b.meta.map.sigma;
   } else {
     teacher = await loadTeacher(teacherId, undefined);
-    student = new Student(defaultStudentConfig(teacher.channels as [number, number, number]), 0);
+    const config = defaultStudentConfig(teacher.channels as [number, number, number]);
+    student = new Student({ ...config, widths: shape.widths ?? config.widths, embedChannels: shape.embed ?? config.embedChannels }, 0);
   }
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma);
   const x = tf.randomUniform([1, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
@@ -113,6 +114,7 @@ async function benchBackend(backend: NodeBackend, threads: number, modelDir: str
     tensors_before: before,
     tensors_after_100: after,
     student_params: student.parameterCount(),
+    student_widths: `${student.config.widths.join('/')} e${student.config.embedChannels}`,
     student_bytes: studentBytes,
     teacher_bytes: teacherBytes,
   };
@@ -125,7 +127,7 @@ async function benchBackend(backend: NodeBackend, threads: number, modelDir: str
 async function main(): Promise<void> {
   const { values: a } = parseCliArgs(process.argv.slice(2), {
     json: { type: 'boolean' }, backends: { type: 'string' }, model: { type: 'string' }, teacher: { type: 'string' },
-    size: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean' },
+    size: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, widths: { type: 'string' }, embed: { type: 'string' }, help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
     console.log(USAGE);
@@ -136,9 +138,14 @@ async function main(): Promise<void> {
   const size = intOption(a.size, 'size', 256, 32, 1024);
   const reps = intOption(a.reps, 'reps', 5, 1, 100);
   const threads = threadsOption(a.threads);
+  const shape = {
+    widths: a.widths === undefined ? undefined : (intListOption(a.widths, 'widths', [], 3, 1, 2048) as [number, number, number]),
+    embed: a.embed === undefined ? undefined : intOption(a.embed, 'embed', 0, 1, 4096),
+  };
+  if (a.model && (shape.widths || shape.embed)) throw new UserError('--widths/--embed describe a fresh student; they cannot be combined with --model');
   const log = (s: string) => process.stderr.write(s + '\n');
   const results = [];
-  for (const b of backends) results.push(await benchBackend(b as NodeBackend, threads, a.model, a.teacher ?? DEFAULT_TEACHER, size, b === 'cpu' ? Math.min(reps, 2) : reps, log));
+  for (const b of backends) results.push(await benchBackend(b as NodeBackend, threads, shape, a.model, a.teacher ?? DEFAULT_TEACHER, size, b === 'cpu' ? Math.min(reps, 2) : reps, log));
   const primary = results[0];
   const report = {
     backend: primary.backend,
@@ -153,8 +160,9 @@ async function main(): Promise<void> {
     train_batch: primary.train_batch,
     model_bytes: { teacher: primary.teacher_bytes, student: primary.student_bytes },
     student_params: primary.student_params,
+    student_widths: primary.student_widths,
     tensors: { before: primary.tensors_before, after_100_inferences: primary.tensors_after_100 },
-    backends: results.map(({ student_params: _p, student_bytes: _s, teacher_bytes: _t, ...r }) => r),
+    backends: results.map(({ student_params: _p, student_widths: _w, student_bytes: _s, teacher_bytes: _t, ...r }) => r),
     date: new Date().toISOString(),
   };
   if (a.json) {
@@ -166,7 +174,7 @@ async function main(): Promise<void> {
   for (const r of report.backends) {
     console.log(`${r.backend.padEnd(8)} ${r.teacher_ms.toFixed(1).padStart(10)} ${r.student_ms.toFixed(1).padStart(11)} ${r.maps_ms.toFixed(1).padStart(8)} ${r.total_ms.toFixed(1).padStart(9)} ${r.train_step_ms === null ? '        -' : r.train_step_ms.toFixed(0).padStart(17)}`);
   }
-  console.log(`model bytes: teacher ${primary.teacher_bytes}, student ${primary.student_bytes} (${(primary.student_params / 1e6).toFixed(2)} M params)`);
+  console.log(`model bytes: teacher ${primary.teacher_bytes}, student ${primary.student_bytes} (${(primary.student_params / 1e6).toFixed(2)} M params, widths ${primary.student_widths})`);
   console.log(`tensors: ${primary.tensors_before} before, ${primary.tensors_after_100} after 100 inferences`);
 }
 

@@ -61,20 +61,33 @@ export function reflectIndices(length: number, radius: number): Int32Array {
   return out;
 }
 
-/** Separable Gaussian blur of [N, H, W] maps, σ ≥ 0 (0 = unchanged), reflect padding like scipy. */
+/**
+ * The 1-D Gaussian with scipy's reflect border as an n×n matrix: row i holds the weights with which
+ * output i sums the inputs, with the mirrored taps folded back onto the inputs they repeat. Blurring
+ * becomes two plain matMuls (fast on every backend, any radius, no padding).
+ */
+export function gaussianBlurMatrix(n: number, sigma: number): Float32Array {
+  const taps = gaussianKernel1d(sigma);
+  const r = (taps.length - 1) / 2;
+  const idx = reflectIndices(n, r);
+  const m = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < taps.length; k++) m[i * n + idx[i + k]] += taps[k];
+  }
+  return m;
+}
+
+/** Separable Gaussian blur of [N, H, W] maps, σ ≥ 0 (0 = unchanged), reflect border like scipy. */
 export function gaussianBlur(maps: tf.Tensor3D, sigma: number): tf.Tensor3D {
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`gaussian σ must be a finite number ≥ 0, got ${sigma}`);
   if (sigma === 0) return tf.clone(maps);
   return tf.tidy(() => {
     const [n, h, w] = maps.shape;
-    const taps = gaussianKernel1d(sigma);
-    const r = (taps.length - 1) / 2;
-    const x = tf.reshape(maps, [n, h, w, 1]) as tf.Tensor4D;
-    const padRows = tf.gather(x, tf.tensor1d(reflectIndices(h, r), 'int32'), 1) as tf.Tensor4D;
-    const vertical = tf.conv2d(padRows, tf.tensor4d(taps, [taps.length, 1, 1, 1]), 1, 'valid');
-    const padCols = tf.gather(vertical, tf.tensor1d(reflectIndices(w, r), 'int32'), 2) as tf.Tensor4D;
-    const both = tf.conv2d(padCols, tf.tensor4d(taps, [1, taps.length, 1, 1]), 1, 'valid');
-    return tf.reshape(both, [n, h, w]) as tf.Tensor3D;
+    const rows = tf.tensor3d(gaussianBlurMatrix(h, sigma), [1, h, h]);
+    const cols = tf.tensor2d(gaussianBlurMatrix(w, sigma), [w, w]);
+    // along W: [N·H, W] × colsᵀ; along H: rows × [H, W] per image
+    const horizontal = tf.reshape(tf.matMul(tf.reshape(maps, [n * h, w]), cols, false, true), [n, h, w]);
+    return tf.matMul(tf.tile(rows, [n, 1, 1]), horizontal) as tf.Tensor3D;
   });
 }
 
