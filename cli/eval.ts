@@ -13,7 +13,7 @@ import { blendOverlay, renderHeatmap } from '../src/data/colormap';
 import { resizeNearestMask } from '../src/data/image';
 import { auroc, perRegionOverlap } from '../src/metrics';
 import { initBackend } from './lib/backend';
-import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli, threadsOption, THREADS_USAGE } from './lib/cli-support';
+import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE } from './lib/cli-support';
 import { scanMvtecCategory } from './lib/dataset';
 import { readImage, readMask, writePng } from './lib/image-io';
 import { loadBundle, writeJsonAtomic } from './lib/model-bundle';
@@ -23,6 +23,7 @@ const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> 
   --out DIR        where eval.json and scores.csv go (default <model>/eval-<category>)
   --heatmaps DIR   also write one overlay PNG per test image
   --sigma X        Gaussian σ (default: the model's meta.json)
+  --scales LIST    scales fused into the map, e.g. 2,3 (1 = stride 4, 2 = stride 8, 3 = stride 16; default: the model's meta.json)
   --backend B      wasm | cpu (default wasm)
   --json           print one JSON object on stdout (progress stays on stderr)
   --quiet          no progress output
@@ -40,6 +41,7 @@ export interface EvalReport {
   n_pixel_images: number;
   n_anomalous_without_mask: number;
   sigma: number;
+  scales: number[];
   input_size: number;
   teacher: string;
   inference_ms: number;
@@ -50,7 +52,7 @@ export interface EvalReport {
 async function main(): Promise<void> {
   const { values: a } = parseCliArgs(process.argv.slice(2), {
     data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, heatmaps: { type: 'string' },
-    sigma: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    sigma: { type: 'string' }, scales: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
     help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
   const { meta, student, teacher } = await loadBundle(modelDir);
   const sigma = numberOption(a.sigma, 'sigma', meta.map.sigma, 0, 64);
   const size = meta.inputSize;
-  const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, meta.map.fusion);
+  const scales = scalesOption(a.scales, 'scales', meta.map.scales ?? [1, 2, 3]);
+  const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, meta.map.fusion, scales.map((k) => k - 1));
   const outDir = path.resolve(a.out ?? path.join(modelDir, `eval-${category.name}`));
 
   const scores: number[] = [];
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
     n_pixel_images: pixelMaps.length,
     n_anomalous_without_mask: category.test.filter((t) => t.label === 1 && !t.maskPath).length,
     sigma,
+    scales,
     input_size: size,
     teacher: `${meta.teacher.id}/${meta.teacher.tapSet}`,
     inference_ms: inferMs / category.test.length,

@@ -21,7 +21,7 @@ import { Trainer, TrainerState, TrainingDivergedError } from '../src/engine/trai
 import { calibrateThreshold, scoreStatistics } from '../src/metrics';
 import { initBackend } from './lib/backend';
 import {
-  ProgressLine, UserError, choiceOption, formatDuration, intListOption, intOption, numberOption, parseCliArgs, runCli, threadsOption, THREADS_USAGE,
+  ProgressLine, UserError, choiceOption, formatDuration, intListOption, intOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE,
 } from './lib/cli-support';
 import { datasetFingerprint, scanMvtecCategory } from './lib/dataset';
 import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomic } from './lib/model-bundle';
@@ -40,6 +40,7 @@ const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [
   --embed N         one-class embedding channels (default ${DEFAULT_EMBED_CHANNELS})
   --sigma X         default Gaussian σ stored in meta.json (default 4)
   --fusion F        sum | product (default sum)
+  --map-scales L    scales fused into the map, stored in meta.json (default 1,2,3 as in the paper)
   --limit N         use only the first N training images
   --resume          continue from <out>/checkpoint
   --backend B       wasm | cpu (default wasm)
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     data: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
     lr: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, teacher: { type: 'string' },
     taps: { type: 'string' }, loss: { type: 'string' }, widths: { type: 'string' }, embed: { type: 'string' },
-    sigma: { type: 'string' }, fusion: { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' },
+    sigma: { type: 'string' }, fusion: { type: 'string' }, 'map-scales': { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' },
     backend: { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
   const embed = intOption(a.embed, 'embed', DEFAULT_EMBED_CHANNELS, 1, 4096);
   const sigma = numberOption(a.sigma, 'sigma', 4, 0, 64);
   const fusion = choiceOption<Fusion>(a.fusion, 'fusion', 'sum', FUSIONS);
+  const mapScales = scalesOption(a['map-scales'], 'map-scales', [1, 2, 3]);
   const limit = intOption(a.limit, 'limit', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
   const backendName = choiceOption(a.backend, 'backend', 'wasm', ['wasm', 'cpu'] as const);
   const quiet = Boolean(a.quiet);
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
   const minutes = (performance.now() - t0) / 60000;
 
   // Calibration: image scores of the training images under the final weights.
-  const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, fusion);
+  const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, fusion, mapScales.map((k) => k - 1));
   const scores: number[] = [];
   const calib = new ProgressLine('calibrate', files.length, process.stderr, quiet);
   for (let i = 0; i < files.length; i++) {
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
     student: studentConfig,
     inputSize: size,
     normalization: { inputRange: [0, 1], resize: 'bilinear to size×size after 2× box reductions' },
-    map: { sigma, fusion, upsample: 'bilinear-half-pixel' },
+    map: { sigma, fusion, upsample: 'bilinear-half-pixel', scales: mapScales },
     lossForm,
     calibration: {
       n: stats.n, mean: stats.mean, std: stats.std, min: stats.min, max: stats.max, p95: stats.p95, p99: stats.p99,

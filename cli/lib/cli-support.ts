@@ -127,3 +127,13 @@ export function threadsOption(value: string | undefined): number {
 }
 
 export const THREADS_USAGE = `  --threads N       wasm threads (default: all cores, ${Math.min(8, availableParallelism())} here)`;
+
+/** A list of map scales, 1 = stride 4, 2 = stride 8, 3 = stride 16 (e.g. "2,3"), sorted. */
+export function scalesOption(value: string | undefined, name: string, fallback: number[]): number[] {
+  if (value === undefined) return [...fallback];
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.some((k) => ![1, 2, 3].includes(k)) || new Set(list).size !== list.length) {
+    throw new UserError(`--${name} must list distinct scales from 1, 2, 3 (e.g. 2,3), got "${value}"`);
+  }
+  return list.sort((x, y) => x - y);
+}

@@ -101,6 +101,8 @@ export interface AnomalyMapOptions {
   width: number;
   sigma: number;
   fusion?: Fusion;
+  /** Which scales (0 = stride 4 … 2 = stride 16) enter the fused map; default all. */
+  useScales?: readonly number[];
 }
 
 export interface AnomalyMapResult {
@@ -114,6 +116,8 @@ export interface AnomalyMapResult {
 
 export function computeAnomalyMap(teacher: tf.Tensor4D[], student: tf.Tensor4D[], opts: AnomalyMapOptions): AnomalyMapResult {
   const scales = scaleAnomalyMaps(teacher, student);
-  const map = tf.tidy(() => gaussianBlur(fuseScaleMaps(scales, opts.height, opts.width, opts.fusion ?? 'sum'), opts.sigma));
+  const used = opts.useScales ? scales.filter((_, k) => opts.useScales!.includes(k)) : scales;
+  if (used.length === 0) throw new Error('anomaly map: no scale selected');
+  const map = tf.tidy(() => gaussianBlur(fuseScaleMaps(used, opts.height, opts.width, opts.fusion ?? 'sum'), opts.sigma));
   return { scales, map, scores: imageScores(map) };
 }

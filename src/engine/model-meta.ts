@@ -35,7 +35,8 @@ export interface ModelMeta {
   student: StudentConfig;
   inputSize: number;
   normalization: { inputRange: [number, number]; resize: string };
-  map: { sigma: number; fusion: Fusion; upsample: 'bilinear-half-pixel' };
+  /** scales: which of the three scales (1 = stride 4 … 3 = stride 16) are fused; absent = all three. */
+  map: { sigma: number; fusion: Fusion; upsample: 'bilinear-half-pixel'; scales?: number[] };
   lossForm: LossForm;
   calibration: ScoreCalibration | null;
   training: {

@@ -20,6 +20,8 @@ export class ReverseDistillationPipeline {
     readonly inputSize: number,
     public sigma: number,
     public fusion: Fusion = 'sum',
+    /** Scales (0 = stride 4 … 2 = stride 16) fused into the map; default all three. */
+    public useScales: readonly number[] = [0, 1, 2],
   ) {}
 
   /** x: [N, S, S, 3] in [0, 1]. The caller disposes the result's tensors. */
@@ -27,7 +29,7 @@ export class ReverseDistillationPipeline {
     const taps = this.teacher.features(x);
     const recon = this.student.predict(taps);
     try {
-      return computeAnomalyMap(taps, recon, { height: x.shape[1], width: x.shape[2], sigma, fusion: this.fusion });
+      return computeAnomalyMap(taps, recon, { height: x.shape[1], width: x.shape[2], sigma, fusion: this.fusion, useScales: this.useScales });
     } finally {
       tf.dispose([...taps, ...recon]);
     }
@@ -42,7 +44,7 @@ export class ReverseDistillationPipeline {
     const recon = this.student.predict(taps);
     await Promise.all(recon.map((t) => t.data()));
     const t2 = performance.now();
-    const result = computeAnomalyMap(taps, recon, { height: x.shape[1], width: x.shape[2], sigma, fusion: this.fusion });
+    const result = computeAnomalyMap(taps, recon, { height: x.shape[1], width: x.shape[2], sigma, fusion: this.fusion, useScales: this.useScales });
     await result.map.data();
     const t3 = performance.now();
     tf.dispose([...taps, ...recon]);
