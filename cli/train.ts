@@ -41,7 +41,7 @@ const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [
   --sigma X         default Gaussian σ stored in meta.json (default 4)
   --fusion F        sum | product (default sum)
   --map-scales L    scales fused into the map, stored in meta.json (default 1,2,3 as in the paper)
-  --limit N         use only the first N training images
+  --limit N         use only N training images, evenly spaced over the sorted names
   --resume          continue from <out>/checkpoint
   --backend B       wasm | cpu (default wasm)
   --quiet           no progress output
@@ -53,6 +53,11 @@ interface SavedState extends TrainerState {
   options: Record<string, unknown>;
   /** Training minutes spent up to this checkpoint. */
   minutes: number;
+}
+
+function evenlySpaced<T>(items: T[], n: number): T[] {
+  if (n >= items.length) return items;
+  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 }
 
 async function main(): Promise<void> {
@@ -93,7 +98,9 @@ async function main(): Promise<void> {
   };
 
   const category = scanMvtecCategory(path.resolve(a.data), { requireTest: false });
-  const files = category.train.slice(0, limit);
+  // --limit takes an evenly spaced subset of the sorted names, so that a folder sorted by capture
+  // session (e.g. magnetic_tile's exp1…exp6) is still covered as a whole.
+  const files = evenlySpaced(category.train, limit);
   const outDir = path.resolve(a.out);
   const checkpointDir = path.join(outDir, 'checkpoint');
 
