@@ -15,9 +15,9 @@ import { auroc, perRegionOverlap } from '../src/metrics';
 import { initBackend } from './lib/backend';
 import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE } from './lib/cli-support';
 import { scanMvtecCategory } from './lib/dataset';
-import { readImage, readMask, writePng } from './lib/image-io';
+import { readMask, writePng } from './lib/image-io';
+import { readInput } from './lib/training-data';
 import { loadBundle, writeJsonAtomic } from './lib/model-bundle';
-import { pixelsToInput } from '../src/engine/preprocess';
 
 const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> [options]
   --out DIR        where eval.json and scores.csv go (default <model>/eval-<category>)
@@ -81,8 +81,7 @@ async function main(): Promise<void> {
   const progress = new ProgressLine('eval', category.test.length, process.stderr, quiet);
   for (let i = 0; i < category.test.length; i++) {
     const item = category.test[i];
-    const img = await readImage(item.path);
-    const x = pixelsToInput({ width: img.width, height: img.height, data: img.data, channels: 3 }, size);
+    const x = await readInput(item.path, size);
     const t0 = performance.now();
     const r = pipeline.infer(x);
     const map = (await r.map.data()) as Float32Array;
@@ -153,8 +152,7 @@ async function main(): Promise<void> {
     const dir = path.resolve(a.heatmaps);
     for (let i = 0; i < category.test.length; i++) {
       const item = category.test[i];
-      const img = await readImage(item.path);
-      const x = pixelsToInput({ width: img.width, height: img.height, data: img.data, channels: 3 }, size);
+      const x = await readInput(item.path, size);
       const rgb = Uint8Array.from(await tf.mul(x, 255).data());
       x.dispose();
       const heat = renderHeatmap(heatmapMaps[i], size, size, { min: 0, max: hi, colormap: 'turbo' });
