@@ -16,6 +16,7 @@ ROWS=(
   "cookies-mnv2-expand-small|cookies|--epochs 30 --widths 32,64,128 --embed 192"
   "bottle-mnv2-imagenet|mvtec_ad/bottle|--epochs 10 --taps imagenet"
   "bottle-mnv2-expand-16ep|mvtec_ad/bottle|--epochs 16 --map-scales 2,3"
+  "bottle-inception|mvtec_ad/bottle|--epochs 10 --teacher inception_v3"
   "cookies-mnv2-expand-large|cookies|--epochs 30 --widths 64,128,256 --embed 384"
   "cookies-mnv2-expand-perpos|cookies|--epochs 30 --loss per-position"
 )
