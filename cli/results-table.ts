@@ -14,8 +14,15 @@ for (const name of readdirSync(root).sort()) {
   const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
   const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
   const params = meta.student.widths.join('/') + ` e${meta.student.embedChannels}`;
-  rows.push(`| ${ev.category} | ${meta.teacher.id}/${meta.teacher.tapSet} | ${params} | ${meta.dataset.trainImages} | ${meta.training.epochs} | ${f(ev.image_auroc)} | ${f(ev.pixel_auroc)} | ${f(ev.pro)} | ${meta.training.minutes.toFixed(1)} | ${ev.inference_ms.toFixed(0)} |`);
+  // A second evaluation with the other scale selection, when cli/ablation.sh wrote one.
+  const altFile = path.join(dir, 'eval-alt', 'eval.json');
+  const alt = existsSync(altFile) ? JSON.parse(readFileSync(altFile, 'utf8')) : null;
+  const byScales = (e: { scales?: number[] }) => (e.scales ?? [1, 2, 3]).join(',');
+  const all = [ev, alt].find((e) => e && byScales(e) === '1,2,3');
+  const two = [ev, alt].find((e) => e && byScales(e) === '2,3');
+  const trio = (e: typeof ev | undefined) => (e ? `${f(e.image_auroc)} / ${f(e.pixel_auroc)} / ${f(e.pro)}` : 'n/a');
+  rows.push(`| ${ev.category} | ${meta.teacher.id}/${meta.teacher.tapSet} | ${params} | ${meta.lossForm} | ${meta.dataset.trainImages} | ${meta.training.epochs} | ${trio(all)} | ${trio(two)} | ${meta.training.minutes.toFixed(1)} | ${ev.inference_ms.toFixed(0)} |`);
 }
-console.log('| data | teacher/taps | student widths | train imgs | epochs | image AUROC | pixel AUROC | PRO (FPR≤0.3) | train min | infer ms/img |');
+console.log('| data | teacher/taps | student widths | loss | train imgs | epochs | scales 1,2,3 (paper): image / pixel AUROC / PRO | scales 2,3: image / pixel AUROC / PRO | train min | infer ms/img |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
