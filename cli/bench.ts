@@ -5,6 +5,7 @@
  * batch 8, model sizes, and the tensor count around 100 inferences. Prints figures; asserts nothing.
  */
 import * as tf from '@tensorflow/tfjs';
+import { disposeAnomalyMap } from '../src/engine/anomaly-map';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
@@ -55,7 +56,7 @@ async function benchBackend(backend: NodeBackend, threads: number, shape: { widt
   const timings: { teacherMs: number; studentMs: number; mapsMs: number }[] = [];
   for (let i = 0; i < reps + 1; i++) {
     const { result, timings: t } = await pipeline.inferTimed(x);
-    tf.dispose([result.map, result.scores, ...result.scales]);
+    disposeAnomalyMap(result);
     if (i > 0) timings.push(t); // first run compiles/warms up
   }
   const teacherMs = median(timings.map((t) => t.teacherMs));
@@ -71,7 +72,7 @@ async function benchBackend(backend: NodeBackend, threads: number, shape: { widt
     for (let i = 0; i < 100; i++) {
       const r = pipeline.infer(x);
       await r.scores.data();
-      tf.dispose([r.map, r.scores, ...r.scales]);
+      disposeAnomalyMap(r);
     }
     after = tf.memory().numTensors;
     log(`${backend}: tensors before ${before}, after 100 inferences ${after}`);

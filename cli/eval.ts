@@ -6,6 +6,7 @@
  * Anomalous images without a mask count for the image metrics and are skipped for pixel metrics.
  */
 import * as tf from '@tensorflow/tfjs';
+import { disposeAnomalyMap } from '../src/engine/anomaly-map';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
     const map = (await r.map.data()) as Float32Array;
     const score = (await r.scores.data())[0];
     inferMs += performance.now() - t0;
-    tf.dispose([x, r.map, r.scores, ...r.scales]);
+    tf.dispose(x);
+    disposeAnomalyMap(r);
     scores.push(score);
     labels.push(item.label);
     if (item.label === 0 || item.maskPath) {

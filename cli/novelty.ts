@@ -6,6 +6,7 @@
  * other nine classes as anomalies. `--all` runs the ten classes and reports the mean.
  */
 import * as tf from '@tensorflow/tfjs';
+import { disposeAnomalyMap } from '../src/engine/anomaly-map';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { pixelsToInput } from '../src/engine/preprocess';
 import { Student, DEFAULT_EMBED_CHANNELS, DEFAULT_WIDTHS } from '../src/engine/student';
@@ -79,7 +80,8 @@ async function runClass(
     const x = tf.tidy(() => tf.concat(testIdx.slice(s, s + chunk).map((i) => imageAt(test, i, o.size)), 0));
     const r = pipeline.infer(x);
     scores.push(...(await r.scores.data()));
-    tf.dispose([x, r.map, r.scores, ...r.scales]);
+    tf.dispose(x);
+    disposeAnomalyMap(r);
     testProgress.update(Math.min(testIdx.length, s + chunk));
   }
   testProgress.done();

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { disposeAnomalyMap } from '../src/engine/anomaly-map';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { TeacherFeatureCache } from '../src/engine/feature-cache';
 import { SeededRandom } from '../src/engine/random';
@@ -89,7 +90,8 @@ describe('planted defect, end to end', () => {
         pixelScores.push(map[p]);
         pixelLabels.push(mask[p]);
       }
-      tf.dispose([x, r.map, r.scores, ...r.scales]);
+      tf.dispose(x);
+      disposeAnomalyMap(r);
     }
     const imageAuroc = auroc(scores, labels);
     const pixelAuroc = auroc(pixelScores, pixelLabels);

@@ -10,7 +10,7 @@ import type { NamedTensor } from '../src/engine/train';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FUSIONS, Fusion } from '../src/engine/anomaly-map';
+import { FUSIONS, Fusion, disposeAnomalyMap } from '../src/engine/anomaly-map';
 import { LOSS_FORMS, LossForm } from '../src/engine/loss';
 import { MODEL_FORMAT_VERSION, ModelMeta } from '../src/engine/model-meta';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
@@ -25,7 +25,7 @@ import {
 } from './lib/cli-support';
 import { datasetFingerprint, scanMvtecCategory } from './lib/dataset';
 import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomic } from './lib/model-bundle';
-import { buildFeatureCache, readInput } from './lib/training-data';
+import { buildFeatureCache } from './lib/training-data';
 
 const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [options]
   --epochs N        epochs (default 20)
@@ -176,15 +176,17 @@ async function main(): Promise<void> {
   progress.done();
   const minutes = (performance.now() - t0) / 60000;
 
-  // Calibration: image scores of the training images under the final weights.
+  // Calibration: image scores of the training images under the final weights, from the cached
+  // teacher features (no second decode or teacher pass).
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, fusion, mapScales.map((k) => k - 1));
   const scores: number[] = [];
   const calib = new ProgressLine('calibrate', files.length, process.stderr, quiet);
   for (let i = 0; i < files.length; i++) {
-    const x = await readInput(files[i], size);
-    const r = pipeline.infer(x);
+    const taps = cache.batch([i]);
+    const r = pipeline.inferFromFeatures(taps);
     scores.push((await r.scores.data())[0]);
-    tf.dispose([x, r.map, r.scores, ...r.scales]);
+    tf.dispose(taps);
+    disposeAnomalyMap(r);
     calib.update(i + 1);
   }
   calib.done();

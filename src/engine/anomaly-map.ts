@@ -115,9 +115,13 @@ export interface AnomalyMapResult {
 }
 
 export function computeAnomalyMap(teacher: tf.Tensor4D[], student: tf.Tensor4D[], opts: AnomalyMapOptions): AnomalyMapResult {
+  if (opts.useScales && !teacher.some((_, k) => opts.useScales!.includes(k))) throw new Error('anomaly map: no scale selected');
   const scales = scaleAnomalyMaps(teacher, student);
   const used = opts.useScales ? scales.filter((_, k) => opts.useScales!.includes(k)) : scales;
-  if (used.length === 0) throw new Error('anomaly map: no scale selected');
   const map = tf.tidy(() => gaussianBlur(fuseScaleMaps(used, opts.height, opts.width, opts.fusion ?? 'sum'), opts.sigma));
   return { scales, map, scores: imageScores(map) };
+}
+
+export function disposeAnomalyMap(result: AnomalyMapResult): void {
+  tf.dispose([result.map, result.scores, ...result.scales]);
 }

@@ -27,11 +27,20 @@ export class ReverseDistillationPipeline {
   /** x: [N, S, S, 3] in [0, 1]. The caller disposes the result's tensors. */
   infer(x: tf.Tensor4D, sigma = this.sigma): AnomalyMapResult {
     const taps = this.teacher.features(x);
+    try {
+      return this.inferFromFeatures(taps, sigma, x.shape[1], x.shape[2]);
+    } finally {
+      tf.dispose(taps);
+    }
+  }
+
+  /** Maps at the input size from teacher taps already computed (e.g. the training feature cache). */
+  inferFromFeatures(taps: tf.Tensor4D[], sigma = this.sigma, height = this.inputSize, width = this.inputSize): AnomalyMapResult {
     const recon = this.student.predict(taps);
     try {
-      return computeAnomalyMap(taps, recon, { height: x.shape[1], width: x.shape[2], sigma, fusion: this.fusion, useScales: this.useScales });
+      return computeAnomalyMap(taps, recon, { height, width, sigma, fusion: this.fusion, useScales: this.useScales });
     } finally {
-      tf.dispose([...taps, ...recon]);
+      tf.dispose(recon);
     }
   }
 
