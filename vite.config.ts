@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  // The inference worker imports tfjs and its backends: module workers allow code splitting.
+  worker: { format: 'es' },
   test: {
     include: ['src/**/*.test.ts', 'cli/**/*.test.ts'],
     environment: 'node',

@@ -50,6 +50,8 @@ export interface ModelMeta {
     backend: string;
   };
   dataset: { name: string; fingerprint: string; trainImages: number };
+  /** How weights.bin is stored (absent = float32), and its size in bytes. */
+  weights?: { quantization: string; bytes: number };
   createdAt: string;
 }
 

@@ -1,0 +1,95 @@
+/** Page-level helpers shared by the e2e files: waiting for the model, loading samples, reading the viewer. */
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { REPO_ROOT } from './browser';
+
+export interface SampleEntry {
+  file: string;
+  label: 'good' | 'defect';
+  defect: string | null;
+  mask: string | null;
+  width: number;
+  height: number;
+}
+
+export interface SampleIndex {
+  categories: { id: string; title: string; model: string; samples: SampleEntry[] }[];
+}
+
+export function readSampleIndex(): SampleIndex {
+  return JSON.parse(readFileSync(path.join(REPO_ROOT, 'public/samples/index.json'), 'utf8')) as SampleIndex;
+}
+
+export function readPublicPng(rel: string): PNG {
+  return PNG.sync.read(readFileSync(path.join(REPO_ROOT, 'public', rel)));
+}
+
+/** Is pixel (x, y) of a mask PNG set, or within `slack` px of a set pixel? */
+export function maskHitNear(mask: PNG, x: number, y: number, slack: number): boolean {
+  for (let dy = -slack; dy <= slack; dy++) {
+    for (let dx = -slack; dx <= slack; dx++) {
+      const px = Math.round(x) + dx;
+      const py = Math.round(y) + dy;
+      if (px < 0 || py < 0 || px >= mask.width || py >= mask.height) continue;
+      if (mask.data[(py * mask.width + px) * 4] > 127) return true;
+    }
+  }
+  return false;
+}
+
+export async function waitForModel(page: Page, timeout = 240_000): Promise<void> {
+  await page.getByTestId('model-status').filter({ hasText: /ready/i }).waitFor({ timeout });
+}
+
+export async function backendName(page: Page): Promise<string> {
+  return (await page.getByTestId('backend-badge').textContent())?.trim().toLowerCase() ?? '';
+}
+
+/** Clicks a gallery sample and waits until its inference is done; returns its list item's name. */
+export async function inspectSample(page: Page, file: string, timeout = 240_000): Promise<void> {
+  const before = await page.getByTestId('image-list-item').count();
+  await page.locator(`[data-testid="gallery-item"][data-file="${file}"]`).click();
+  await expect.poll(() => page.getByTestId('image-list-item').count(), { timeout: 30_000 }).toBeGreaterThan(before);
+  await waitForIdle(page, timeout);
+}
+
+/** Waits until no listed image is pending inference. */
+export async function waitForIdle(page: Page, timeout = 240_000): Promise<void> {
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid="image-list-item"]')].every((e) => e.getAttribute('data-verdict') !== 'pending'),
+    undefined,
+    { timeout, polling: 200 },
+  );
+}
+
+export interface ViewerState {
+  score: number;
+  hotX: number;
+  hotY: number;
+  renderMs: number;
+  /** A digest of the overlay canvas pixels, to tell whether the rendered overlay changed. */
+  digest: string;
+}
+
+export async function viewerState(page: Page): Promise<ViewerState> {
+  return page.getByTestId('overlay-canvas').evaluate(async (el) => {
+    const canvas = el as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d');
+    let digest = '';
+    if (ctx && canvas.width > 0) {
+      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      const hash = await crypto.subtle.digest('SHA-256', px);
+      digest = [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    return {
+      score: Number(canvas.dataset.score),
+      hotX: Number(canvas.dataset.hotX),
+      hotY: Number(canvas.dataset.hotY),
+      renderMs: Number(canvas.dataset.renderMs),
+      digest,
+    };
+  });
+}
