@@ -75,7 +75,7 @@ function drawDefect(kind: string, size: DefectSize, rng: SeededRandom, scene: Fa
       return { kind: 'hole', blob: new Blob(c.x, c.y, radius, rng, 0.3, 0.08), frayLength: uniform(rng, 2.5, 4) + radius * 0.15, fraySeed: (rng.next() * 4294967296) >>> 0 };
     }
     case 'stain': {
-      const radius = size === 'small' ? uniform(rng, 5, 8) : uniform(rng, 22, 34) * scale;
+      const radius = size === 'small' ? uniform(rng, 7, 10) : uniform(rng, 22, 34) * scale;
       const c = randomCentre(rng, radius * 1.5, width, height);
       const type: StainType = (['oil', 'rust', 'bleach'] as const)[Math.floor(rng.next() * 3)];
       return { kind: 'stain', blob: new Blob(c.x, c.y, radius, rng, 0.35, 0.15), type };
@@ -200,7 +200,9 @@ function renderHole(d: Extract<FabricDefect, { kind: 'hole' }>, scene: FabricSce
 }
 
 /** Multiplicative stain colours on the cloth: oil darkens, rust browns, bleach strips the indigo. */
-const STAIN_TINT: Record<StainType, Rgb> = { oil: [0.42, 0.42, 0.38], rust: [1.5, 0.85, 0.45], bleach: [2.2, 2.0, 1.55] };
+// Oil soaks the yarn almost black and rust stains deep orange: a stain on indigo must show the way a real
+// one does to an inspector (the first, paler tints left small stains at the level of weave noise).
+const STAIN_TINT: Record<StainType, Rgb> = { oil: [0.28, 0.28, 0.26], rust: [1.8, 0.9, 0.4], bleach: [2.2, 2.0, 1.55] };
 
 function renderCut(d: Extract<FabricDefect, { kind: 'cut' }>, scene: FabricScene, canvas: Canvas, weight: Float32Array): void {
   const fray = 3;
