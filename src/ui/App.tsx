@@ -1,70 +1,103 @@
 /**
- * Engine status page: picks a backend, loads the converted teacher from public/models/teacher and
- * runs it once on a generated image. The inspection UI (drop an image, maps, σ, verdict) builds on it.
+ * The inspection page: header (model, backend), error banner, inputs + samples + image list on the left,
+ * the viewer on the right. App-wide: paste, drop anywhere, keyboard shortcuts.
  */
-import { useEffect, useState } from 'react';
-import * as tf from '@tensorflow/tfjs';
-import { Teacher, TeacherMeta } from '../engine/teacher';
-import { selectBackend } from './backend';
+import { useEffect } from 'react';
+import type { InspectorStore } from '../store';
+import { ErrorBanner } from './ErrorBanner';
+import { Gallery } from './Gallery';
+import { Header } from './Header';
+import { ImageList } from './ImageList';
+import { filesOf, InputPanel } from './InputPanel';
+import { SHORTCUT_HELP, shortcutFor } from './shortcuts';
+import { StoreContext, useInspectorStore } from './store-context';
+import { Viewer } from './Viewer';
 
-interface Status {
-  backend?: string;
-  notes?: string[];
-  teacher?: string;
-  taps?: string[];
-  teacherMs?: number;
-  error?: string;
+export function App({ store }: { store: InspectorStore }) {
+  return (
+    <StoreContext.Provider value={store}>
+      <Shell />
+    </StoreContext.Provider>
+  );
 }
 
-const TEACHER_URL = `${import.meta.env.BASE_URL}models/teacher/mobilenet_v2`;
-
-export function App() {
-  const [status, setStatus] = useState<Status>({});
-
+function useGlobalInput(store: InspectorStore): void {
   useEffect(() => {
-    let cancelled = false;
-    (async () => {
-      const params = new URLSearchParams(window.location.search);
-      const { backend, notes } = await selectBackend(params.get('backend') ?? undefined);
-      if (cancelled) return;
-      setStatus({ backend, notes });
-      const res = await fetch(`${TEACHER_URL}/meta.json`);
-      if (!res.ok) throw new Error(`teacher meta.json missing (${res.status}): run npm run models:teacher`);
-      const meta = (await res.json()) as TeacherMeta;
-      const teacher = await Teacher.load(`${TEACHER_URL}/model.json`, meta);
-      const x = tf.randomUniform([1, 256, 256, 3]) as tf.Tensor4D;
-      const t0 = performance.now();
-      const taps = teacher.features(x);
-      await Promise.all(taps.map((t) => t.data()));
-      const teacherMs = performance.now() - t0;
-      const shapes = taps.map((t, k) => `${teacher.taps[k].name}: ${t.shape.slice(1).join('×')}`);
-      tf.dispose([x, ...taps]);
-      teacher.dispose();
-      if (!cancelled) setStatus({ backend, notes, teacher: `${meta.id}/${teacher.tapSet}`, taps: shapes, teacherMs });
-    })().catch((e: unknown) => !cancelled && setStatus((s) => ({ ...s, error: (e as Error).message })));
-    return () => {
-      cancelled = true;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || (e.repeat && (e.key === 'o' || e.key === 'f'))) return;
+      const action = shortcutFor(e, e.target as HTMLInputElement | null);
+      if (!action) return;
+      e.preventDefault();
+      const s = store.getState();
+      switch (action.type) {
+        case 'toggle-scale':
+          s.toggleScale(action.scale);
+          break;
+        case 'sigma':
+          s.nudgeSigma(action.delta);
+          break;
+        case 'toggle-mode':
+          s.toggleMode();
+          break;
+        case 'toggle-zoom':
+          s.toggleZoom();
+          break;
+      }
     };
-  }, []);
+    const onPaste = (e: ClipboardEvent) => {
+      const files = filesOf(e.clipboardData?.files);
+      if (files.length === 0) return; // plain text: leave it to the focused input
+      e.preventDefault();
+      void store.getState().addFiles(files);
+    };
+    const isFileDrag = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+    // Dropping files anywhere on the page inspects them (the drop zone handles its own drops first);
+    // without this the browser would navigate away to the dropped file.
+    const onDragOver = (e: DragEvent) => {
+      if (isFileDrag(e)) e.preventDefault();
+    };
+    const onDrop = (e: DragEvent) => {
+      if (!isFileDrag(e) || e.defaultPrevented) return;
+      e.preventDefault();
+      const files = filesOf(e.dataTransfer?.files);
+      if (files.length > 0) void store.getState().addFiles(files);
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('paste', onPaste);
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('paste', onPaste);
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, [store]);
+}
 
+function Shell() {
+  const store = useInspectorStore();
+  useGlobalInput(store);
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 720, margin: '2rem auto', lineHeight: 1.5 }}>
-      <h1>RD Inspector</h1>
-      <p>Reverse-distillation anomaly detection, running entirely in this tab.</p>
-      <dl>
-        <dt>Backend</dt>
-        <dd data-testid="backend">{status.backend ?? 'starting…'}</dd>
-        {status.notes && status.notes.length > 0 && <dd>{status.notes.join('; ')}</dd>}
-        <dt>Teacher</dt>
-        <dd data-testid="teacher">{status.teacher ?? 'loading…'}</dd>
-        {status.taps && (
-          <dd>
-            <ul>{status.taps.map((t) => <li key={t}>{t}</li>)}</ul>
-            first forward pass at 256²: {status.teacherMs?.toFixed(0)} ms
-          </dd>
-        )}
-      </dl>
-      {status.error && <p role="alert" style={{ color: '#b00020' }}>Error: {status.error}</p>}
-    </main>
+    <div className="app">
+      <Header />
+      <ErrorBanner />
+      <main className="layout">
+        <aside className="sidebar" aria-label="Images">
+          <InputPanel />
+          <Gallery />
+          <ImageList />
+        </aside>
+        <Viewer />
+      </main>
+      <footer className="help-line">
+        <span className="muted">Keys (outside text fields):</span>
+        {SHORTCUT_HELP.map(([k, what]) => (
+          <span key={k}>
+            <kbd>{k}</kbd> {what}
+          </span>
+        ))}
+      </footer>
+    </div>
   );
 }

@@ -1,0 +1,48 @@
+/**
+ * What the store needs from the outside world. The app passes the real worker client, image decoder and
+ * fetch (src/ui/browser-services.ts); the unit tests pass fakes. None of it lives in the store's state.
+ */
+import type {
+  BackendInfo,
+  BackendName,
+  InferResult,
+  LoadedModelInfo,
+  ModelSource,
+  PixelsMessage,
+  WorkerEvent,
+} from '../worker/protocol';
+import type { InspectImage } from './types';
+
+/** The part of src/worker/inference-client's InferenceClient the store calls. */
+export interface InferenceService {
+  init(preferred?: BackendName): Promise<BackendInfo>;
+  loadModel(modelId: string, source: ModelSource, teacherRoot: string): Promise<LoadedModelInfo>;
+  /** May transfer (detach) pixels.rgba.buffer: the store always passes a copy. */
+  infer(pixels: PixelsMessage): Promise<InferResult>;
+  onEvent(listener: (e: WorkerEvent) => void): () => void;
+}
+
+/** Thrown by StoreServices.fetchJson / fetchBlob when the resource does not exist. */
+export class NotFoundError extends Error {
+  constructor(readonly url: string) {
+    super(`${url} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export interface StoreServices {
+  client: InferenceService;
+  /** Decodes an image file; rejects with a user-facing message (ImageFileError) for anything unusable. */
+  decode(file: Blob, name: string): Promise<InspectImage>;
+  /** Parsed JSON; rejects with NotFoundError when the file is missing. */
+  fetchJson(url: string): Promise<unknown>;
+  fetchBlob(url: string): Promise<Blob>;
+  /** The app's base URL (import.meta.env.BASE_URL), ending with '/'. */
+  baseUrl: string;
+  /** Frees what an image holds outside the JS heap (bitmap, thumbnail object URL). */
+  release?(image: InspectImage): void;
+  /** Lets the UI paint between chunks of background work (default: a macrotask). */
+  yieldToUi?(): Promise<void>;
+  /** Clock for timings, ms (default performance.now / Date.now). */
+  now?(): number;
+}

@@ -1,0 +1,125 @@
+/**
+ * Data shapes of the inspector store. Pure types: the store runs in Node for its tests, so nothing here
+ * may need the DOM at run time (`ImageBitmap` is only a type).
+ */
+import type { ColormapName } from '../data/colormap';
+import type { MapSmoother } from '../data/map-render';
+import type { ModelMeta } from '../engine/model-meta';
+import type {
+  BackendInfo,
+  BackendName,
+  InferResult,
+  LoadedModelInfo,
+  ModelSource,
+  PixelsMessage,
+  RawMaps,
+  StageTimings,
+  WorkerEvent,
+} from '../worker/protocol';
+
+/** M1..M3 on/off (index 0 = stride 4). At least one is always on. */
+export type ScaleSelection = readonly [boolean, boolean, boolean];
+
+/** Where a model entry came from. Shipped models come from models/students/index.json; others are appended. */
+export type ModelOrigin = 'shipped' | 'user';
+
+export interface ModelEval {
+  image_auroc?: number;
+  pixel_auroc?: number;
+  pro?: number;
+}
+
+export interface ModelEntry {
+  id: string;
+  title: string;
+  source: ModelSource;
+  origin: ModelOrigin;
+  /** The index's `path` (e.g. models/students/fabric), used to match a sample category to the model. */
+  path?: string;
+  teacher?: string;
+  eval?: ModelEval;
+}
+
+export interface SampleEntry {
+  /** Path relative to the app's base URL, e.g. samples/fabric/hole_003.png. */
+  file: string;
+  label: 'good' | 'defect';
+  defect: string | null;
+  mask: string | null;
+  width: number;
+  height: number;
+}
+
+export interface SampleCategory {
+  id: string;
+  title: string;
+  kind?: string;
+  /** The model folder this category's images are meant for, e.g. models/students/fabric. */
+  model?: string;
+  defectKinds?: string[];
+  samples: SampleEntry[];
+}
+
+/**
+ * A decoded image as the store needs it. Structurally a subset of src/ui/decode-image's DecodedImage, so
+ * the real decoder's result fits and the tests can build one without a DOM.
+ */
+export interface InspectImage {
+  name: string;
+  width: number;
+  height: number;
+  originalWidth: number;
+  originalHeight: number;
+  /** Absent in Node tests. */
+  bitmap?: ImageBitmap;
+  /** Kept so the image can be re-run with another model: the worker is always sent a copy. */
+  pixels: PixelsMessage;
+  thumbnail: string;
+}
+
+/**
+ * decoding → queued → running → done; any step can end in error. `queued` items wait for a ready model and
+ * for the single worker (one inference at a time, oldest first).
+ */
+export type ImageStatus = 'decoding' | 'queued' | 'running' | 'done' | 'error';
+
+export interface ImageItem {
+  id: string;
+  /** Insertion order: ties in the score order and the inference queue follow it. */
+  seq: number;
+  /** Which add-action (drop, pick, paste, gallery click) brought the image; see AppError.batch. */
+  batch: number;
+  name: string;
+  image: InspectImage | null;
+  status: ImageStatus;
+  /** Raw per-scale maps of the last successful inference (of model `modelId`). */
+  maps: RawMaps | null;
+  /** Re-fuses and re-smooths `maps` for any σ / scale selection without the network; caches its results. */
+  smoother: MapSmoother | null;
+  modelId: string | null;
+  timings: StageTimings | null;
+  /** Image score (max of the smoothed map) for the selection/σ in `scoreKey`. */
+  score: number | null;
+  scoreKey: string | null;
+  /** Time the last smoothing of this item took, ms. */
+  smoothMs: number;
+  error: string | null;
+  /** Retries after a backend failure (one is allowed: the worker may just have switched backends). */
+  retries: number;
+}
+
+export interface AppError {
+  id: number;
+  message: string;
+  /** Cleared when an image of a later batch succeeds (or on dismiss). */
+  batch: number;
+}
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type ModelStatus = 'none' | 'loading' | 'ready' | 'error';
+export type ViewMode = 'overlay' | 'side-by-side';
+export type ZoomMode = 'fit' | '1:1';
+export type ThresholdSource = 'calibration' | 'fallback' | 'user';
+export type Verdict = 'ok' | 'anomaly' | 'pending' | 'error';
+
+export type { BackendInfo, BackendName, ColormapName, InferResult, LoadedModelInfo, ModelMeta, StageTimings, WorkerEvent };

@@ -1,0 +1,94 @@
+/** Title, model picker and status, backend badge with the last stage timings, fallback notes. */
+import { useShallow } from 'zustand/react/shallow';
+import { selectActiveModel, type InspectorState } from '../store';
+import { useInspector } from './store-context';
+
+function modelStatusText(s: InspectorState): string {
+  const model = selectActiveModel(s);
+  if (s.modelsStatus === 'loading' || s.modelsStatus === 'idle') return 'reading the model list…';
+  if (s.modelsStatus === 'error') return 'no model';
+  switch (s.modelStatus) {
+    case 'loading':
+      return `loading ${model?.title ?? 'model'}…`;
+    case 'ready': {
+      const info = s.modelInfo;
+      const size = info ? ` · ${info.inputSize}²` : '';
+      const secs = info ? ` · loaded in ${(info.loadMs / 1000).toFixed(1)} s` : '';
+      return `ready · ${info?.teacher ?? ''}${size}${secs}`;
+    }
+    case 'error':
+      return 'failed to load';
+    default:
+      return s.engineStatus === 'error' ? 'no backend' : 'waiting for the backend…';
+  }
+}
+
+function ms(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+
+export function Header() {
+  const { models, activeModelId, modelStatus, selectModel } = useInspector(
+    useShallow((s) => ({ models: s.models, activeModelId: s.activeModelId, modelStatus: s.modelStatus, selectModel: s.selectModel })),
+  );
+  const statusText = useInspector(modelStatusText);
+  const { backend, engineStatus, timings, notes } = useInspector(
+    useShallow((s) => ({ backend: s.backend, engineStatus: s.engineStatus, timings: s.lastTimings, notes: s.notes })),
+  );
+  const skipped = backend?.notes ?? [];
+
+  return (
+    <header className="app-header">
+      <h1 className="app-title">
+        RD Inspector <span className="app-subtitle">anomaly inspection in your browser</span>
+      </h1>
+      <div className="header-model">
+        <label htmlFor="model-picker">Model</label>
+        <select
+          id="model-picker"
+          data-testid="model-picker"
+          value={activeModelId ?? ''}
+          disabled={models.length === 0}
+          onChange={(e) => void selectModel(e.target.value)}
+        >
+          {models.length === 0 && <option value="">no models</option>}
+          {models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.title}
+              {m.origin === 'user' ? ' (yours)' : ''}
+            </option>
+          ))}
+        </select>
+        <span data-testid="model-status" className={`status status-${modelStatus}`} role="status" aria-live="polite">
+          {statusText}
+        </span>
+      </div>
+      <div className="header-engine">
+        <span className="engine-label" id="backend-label">
+          Backend
+        </span>
+        <span
+          data-testid="backend-badge"
+          className={`badge badge-${backend?.backend ?? engineStatus}`}
+          aria-labelledby="backend-label"
+          title={skipped.length > 0 ? `skipped: ${skipped.join('; ')}` : undefined}
+        >
+          {backend?.backend ?? (engineStatus === 'error' ? 'none' : 'starting…')}
+        </span>
+        <span data-testid="stage-timings" className="timings" aria-label="Stage timings of the last inference">
+          {timings
+            ? `teacher ${ms(timings.teacherMs)} · student ${ms(timings.studentMs)} · maps ${ms(timings.mapsMs)} · total ${ms(timings.totalMs)} ms`
+            : 'no inference yet'}
+        </span>
+      </div>
+      {(notes.length > 0 || skipped.length > 0) && (
+        <ul className="engine-notes" aria-label="Backend notes">
+          {skipped.length > 0 && <li className="muted">Skipped backends: {skipped.join('; ')}</li>}
+          {notes.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
+    </header>
+  );
+}

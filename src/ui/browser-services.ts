@@ -1,0 +1,38 @@
+/**
+ * The store's services in the browser: the inference worker's client, the image decoder and fetch
+ * (same origin only: the page's CSP allows nothing else).
+ */
+import { NotFoundError, type InferenceService, type StoreServices } from '../store';
+import { decodeImageFile } from './decode-image';
+
+async function get(url: string, accept: string): Promise<Response> {
+  const res = await fetch(url, { headers: { Accept: accept }, cache: 'no-cache' });
+  // A dev server or SPA host answers unknown paths with the app's index.html: that is "not found" too.
+  if (res.status === 404 || (res.ok && (res.headers.get('content-type') ?? '').includes('text/html'))) throw new NotFoundError(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  return res;
+}
+
+export function createBrowserServices(client: InferenceService): StoreServices {
+  return {
+    client,
+    decode: (file, name) => decodeImageFile(file, name),
+    async fetchJson(url) {
+      const res = await get(url, 'application/json');
+      try {
+        return (await res.json()) as unknown;
+      } catch {
+        throw new Error(`${url} is not valid JSON`);
+      }
+    },
+    async fetchBlob(url) {
+      return (await get(url, 'image/*,*/*;q=0.8')).blob();
+    },
+    baseUrl: import.meta.env.BASE_URL,
+    release(image) {
+      image.bitmap?.close();
+      if (image.thumbnail.startsWith('blob:')) URL.revokeObjectURL(image.thumbnail);
+    },
+    yieldToUi: () => new Promise((r) => setTimeout(r, 0)),
+  };
+}
