@@ -4,7 +4,7 @@
  * reflect border), in plain TypeScript. Equal to the engine's computeAnomalyMap to ~1e-6, so a new σ or
  * scale selection never touches the network. Pure TS: no DOM, no Node, no tfjs kernels.
  */
-import { gaussianKernel1d, reflectIndices } from '../engine/anomaly-map';
+import { gaussianKernel1d, reflectIndices } from '../engine/gaussian';
 
 /** Per-scale maps, each size×size row-major, already upsampled to the model input (= protocol RawMaps). */
 export interface ScaleMaps {
