@@ -26,6 +26,16 @@ export interface ScoreCalibration {
   /** Default decision threshold on the image score, and the rule that produced it. */
   threshold: number;
   rule: string;
+  /**
+   * Models fine-tuned in the browser (src/worker/fine-tune.ts): the scores behind the threshold, for a
+   * histogram. heldOutScores: images held out of training (absent/empty when fewer than 5 images were
+   * given); trainingScores: the training images under the final weights. The statistics above are those
+   * of the held-out scores when there are any, else of the training scores.
+   */
+  heldOutScores?: number[];
+  trainingScores?: number[];
+  /** True when the threshold comes from the training images' own scores (no hold-out): a rough guess. */
+  optimistic?: boolean;
 }
 
 export interface ModelMeta {
@@ -50,6 +60,17 @@ export interface ModelMeta {
     backend: string;
   };
   dataset: { name: string; fingerprint: string; trainImages: number };
+  /** Set on models fine-tuned in the browser: what they started from and how they were trained. */
+  fineTune?: {
+    /** Id of the model that was loaded when training started. */
+    baseModel: string;
+    /** 'current': continued from that model's weights; 'fresh': new weights with its student config. */
+    start: 'current' | 'fresh';
+    augment: boolean;
+    /** Images given by the user, and how many of them were held out for calibration. */
+    images: number;
+    heldOut: number;
+  };
   /** How weights.bin is stored (absent = float32), and its size in bytes. */
   weights?: { quantization: string; bytes: number };
   createdAt: string;

@@ -3,9 +3,12 @@
  * buffer, event listeners. Every rejection is a WorkerFailure carrying the protocol's ErrorKind.
  */
 import type {
-  BackendInfo, BackendName, ErrorKind, InferResult, LoadedModelInfo, MemoryResult, ModelSource, PixelsMessage, WorkerEvent, WorkerReply,
-  WorkerRequest,
+  BackendInfo, BackendName, BundleFileMessage, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  MemoryResult, ModelSource, PixelsMessage, TrainRequestOptions, TrainResult, WorkerEvent, WorkerReply, WorkerRequest,
 } from './protocol';
+
+/** A dropped file (File from a drop or an <input type=file>) or bytes already read. */
+export type ImportFile = BundleFileMessage | (Blob & { readonly name: string });
 
 export class WorkerFailure extends Error {
   override readonly name = 'WorkerFailure';
@@ -75,7 +78,7 @@ export class InferenceClient {
 
   /** Loads a model bundle (folder with model.json, weights.bin, meta.json) and its teacher from `${teacherRoot}/${meta.teacher.id}`. */
   loadModel(modelId: string, source: ModelSource, teacherRoot: string): Promise<LoadedModelInfo> {
-    const resolved: ModelSource = { ...source, url: this.resolve(source.url) };
+    const resolved: ModelSource = source.kind === 'url' ? { ...source, url: this.resolve(source.url) } : source;
     return this.request({ type: 'loadModel', modelId, source: resolved, teacherRoot: this.resolve(teacherRoot) }) as Promise<LoadedModelInfo>;
   }
 
@@ -93,7 +96,70 @@ export class InferenceClient {
     return this.request({ type: 'loseDevice' }) as Promise<void>;
   }
 
-  /** Listens to unsolicited worker events (backend-changed); returns the unsubscribe function. */
+  /**
+   * Fine-tunes the loaded model on normal images. Progress arrives as 'train-progress' events (onEvent),
+   * then a 'train-done' event. Resolves with the outcome (done / cancelled / diverged); rejects with a
+   * WorkerFailure on bad options or images ('input'), no model loaded ('model'), out of memory or a lost
+   * GPU device ('backend'). The pixels are copied, not transferred, unless `transfer` is set (then the
+   * caller's arrays are detached).
+   */
+  train(images: PixelsMessage[], options: TrainRequestOptions, opts: { transfer?: boolean } = {}): Promise<TrainResult> {
+    const transfer = opts.transfer ? [...new Set(images.map((p) => p.rgba.buffer))] : [];
+    return this.request({ type: 'train', images, options }, transfer) as Promise<TrainResult>;
+  }
+
+  /** Stops the running (and any queued) training at its next step; resolves true when there was one. */
+  async cancelTraining(): Promise<boolean> {
+    const r = (await this.request({ type: 'cancelTraining' })) as { cancelled: boolean };
+    return r.cancelled;
+  }
+
+  /** The user's saved models (IndexedDB), newest first, with unreadable entries and the storage estimate. */
+  listModels(): Promise<LibraryListing> {
+    return this.request({ type: 'listModels' }) as Promise<LibraryListing>;
+  }
+
+  /** Renames a library model; its id stays. */
+  renameModel(modelId: string, name: string): Promise<LibraryModelInfo> {
+    return this.request({ type: 'renameModel', modelId, name }) as Promise<LibraryModelInfo>;
+  }
+
+  /** Deletes a library model (a loaded one stays loaded, in memory only). */
+  async deleteModel(modelId: string): Promise<void> {
+    await this.request({ type: 'deleteModel', modelId });
+  }
+
+  /** Saves the active, not yet saved (trained) model to the library; the active model takes the returned id. */
+  saveTrained(name: string): Promise<LibraryModelInfo> {
+    return this.request({ type: 'saveTrained', name }) as Promise<LibraryModelInfo>;
+  }
+
+  /** The active model (default) or a library model as a bundle .zip: bytes + suggested file name, for a download. */
+  exportModel(target: ExportTarget = { kind: 'active' }): Promise<ExportResult> {
+    return this.request({ type: 'exportModel', target }) as Promise<ExportResult>;
+  }
+
+  /**
+   * Checks a dropped bundle (.zip, or model.json + weights.bin + meta.json together) and stores it in the
+   * library. Files (Blobs) are read here and their bytes transferred; BundleFileMessage bytes are copied.
+   * Default name: the .zip's name, else meta's dataset name.
+   */
+  async importBundle(files: readonly ImportFile[], teacherRoot: string, name?: string): Promise<LibraryModelInfo> {
+    const transfer: ArrayBuffer[] = [];
+    const read: BundleFileMessage[] = await Promise.all(
+      files.map(async (f): Promise<BundleFileMessage> => {
+        if (typeof Blob !== 'undefined' && f instanceof Blob) {
+          const bytes = new Uint8Array(await f.arrayBuffer());
+          transfer.push(bytes.buffer);
+          return { name: f.name, bytes };
+        }
+        return f as BundleFileMessage; // the caller's bytes are copied, not transferred
+      }),
+    );
+    return this.request({ type: 'importBundle', files: read, teacherRoot: this.resolve(teacherRoot), ...(name !== undefined ? { name } : {}) }, transfer) as Promise<LibraryModelInfo>;
+  }
+
+  /** Listens to unsolicited worker events (backend-changed, train-progress, train-done); returns the unsubscribe function. */
   onEvent(listener: (e: WorkerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => {

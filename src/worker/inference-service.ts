@@ -3,6 +3,9 @@
  * the wasm backend: backend selection with fall-back, model loading and validation, timed inference that
  * returns the raw per-scale maps as Float32Arrays, error classification into the protocol's ErrorKind,
  * and recovery from a lost GPU device (switch to the next backend, reload the model, retry once).
+ * Also fine-tuning on the user's normal images (fine-tune.ts), the user's model library in IndexedDB
+ * (model-library.ts) and bundle .zip export/import (bundle-zip.ts); library models and trained models
+ * are kept as artifacts in memory, so a backend change reloads them like the shipped ones.
  *
  * The service owns every tensor; all operations run one at a time (a promise chain), so requests that
  * arrive while another is running wait for it.
@@ -14,12 +17,15 @@ import { ReverseDistillationPipeline } from '../engine/pipeline';
 import { pixelsToInput, validateInputSize } from '../engine/preprocess';
 import type { Student } from '../engine/student';
 import { Teacher, type TeacherMeta } from '../engine/teacher';
-import { studentFromArtifacts } from '../engine/weights-io';
+import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
+import { bundleFileName, bundleTeacherMismatch, exportBundleZip, readBundle, type TeacherIdentity } from './bundle-zip';
 import { InferenceError, messageOf } from './errors';
+import { fineTune } from './fine-tune';
 import { ModelFileError, checkWeightBytes, fetchModelFiles, type ModelFileLoader } from './model-files';
+import { ModelLibrary, checkModelName, type LibraryListing, type LibraryModelInfo } from './model-library';
 import type {
-  BackendInfo, BackendName, ErrorKind, InferResult, LoadedModelInfo, MemoryResult, ModelSource, PixelsMessage, RawMaps,
-  StageTimings, WorkerError, WorkerEvent, WorkerReply, WorkerRequest,
+  BackendInfo, BackendName, BundleFileMessage, ErrorKind, ExportResult, ExportTarget, InferResult, LoadedModelInfo, MemoryResult, ModelSource,
+  PixelsMessage, RawMaps, StageTimings, TrainRequestOptions, TrainResult, WorkerError, WorkerEvent, WorkerReply, WorkerRequest,
 } from './protocol';
 
 export { InferenceError } from './errors';
@@ -41,6 +47,8 @@ export interface InferenceServiceOptions {
   onEvent?: (event: WorkerEvent) => void;
   /** Run one small inference after loading (compiles GPU shaders; catches a broken backend early). Default true. */
   warmUp?: boolean;
+  /** The user's model library; default tfjs's IndexedDB handlers (`indexeddb://rd4ad-user/<id>`). */
+  library?: ModelLibrary;
 }
 
 const OOM_PATTERN = /out of memory|\boom\b|allocation failed|failed to allocate|could not allocate|cannot enlarge memory|greater than (the )?webgl maximum|exceeds the max(imum)? (buffer|texture)/i;
@@ -67,9 +75,22 @@ export function toWorkerError(e: unknown): WorkerError {
   return { kind: c.kind, message: c.message };
 }
 
+/**
+ * A model held in the worker's memory as artifacts: trained in this session, or read from the library.
+ * Kept so that a backend change can reload it, and so that it can be saved or exported exactly.
+ */
+interface MemorySource {
+  kind: 'memory';
+  artifacts: tf.io.ModelArtifacts;
+  meta: ModelMeta;
+  /** 'library': also stored in the library under the model's id; 'memory': only here. */
+  origin: 'library' | 'memory';
+  name?: string;
+}
+
 interface LoadRequest {
   modelId: string;
-  source: ModelSource;
+  source: ModelSource | MemorySource;
   teacherRoot: string;
 }
 
@@ -118,11 +139,17 @@ export class InferenceService {
   private lost: { backend: BackendName; reason: string } | null = null;
   /** Bumped on every backend switch, so a stale device-lost notification is ignored. */
   private generation = 0;
+  private readonly library: ModelLibrary;
+  /** Library-only operations (list, rename, delete) run one at a time, but not behind a training run. */
+  private libraryChain: Promise<unknown> = Promise.resolve();
+  /** Cancel flags of the training requests queued or running. */
+  private readonly trainTokens = new Set<{ cancel: boolean }>();
 
   constructor(opts: InferenceServiceOptions = {}) {
     this.opts = opts;
     this.loader = opts.loader ?? fetchModelFiles();
     this.order = opts.backendOrder ?? DEFAULT_BACKEND_ORDER;
+    this.library = opts.library ?? new ModelLibrary();
   }
 
   /** The active backend, or null before init. */
@@ -214,6 +241,144 @@ export class InferenceService {
     });
   }
 
+  // ---- fine-tuning, the model library, bundles ------------------------------------------------------
+
+  /**
+   * Fine-tunes on normal images starting from the loaded model (src/worker/fine-tune.ts), posting
+   * 'train-progress' events after every step and 'train-done' at the end. On success the trained model
+   * becomes the active one (same teacher; the previous student is disposed) with origin 'memory' — or
+   * 'library' when `options.saveAs` names it. Cancelled or diverged runs leave the loaded model as it was.
+   */
+  train(images: PixelsMessage[], options: TrainRequestOptions): Promise<TrainResult> {
+    const token = { cancel: false };
+    this.trainTokens.add(token);
+    const run = this.serial(async () => {
+      try {
+        return await this.trainInternal(images, options, token);
+      } finally {
+        this.trainTokens.delete(token);
+      }
+    });
+    run
+      .then(
+        (result) => this.opts.onEvent?.({ type: 'train-done', result }),
+        (e: unknown) => this.opts.onEvent?.({ type: 'train-done', result: { status: 'failed', error: toWorkerError(e) } }),
+      )
+      .catch(() => undefined); // a failing listener must not become an unhandled rejection
+    return run;
+  }
+
+  /** Stops the running and any queued training at the next step. Not queued: takes effect at once. */
+  cancelTraining(): boolean {
+    for (const t of this.trainTokens) t.cancel = true;
+    return this.trainTokens.size > 0;
+  }
+
+  /** The user's saved models (IndexedDB), newest first. Does not wait for a training run. */
+  listModels(): Promise<LibraryListing> {
+    return this.librarySerial(() => this.library.list());
+  }
+
+  /** Renames a library model (its id stays; the loaded model's name follows). */
+  renameModel(modelId: string, name: string): Promise<LibraryModelInfo> {
+    return this.librarySerial(async () => {
+      const info = await this.library.rename(modelId, name);
+      const m = this.model;
+      if (m && m.info.id === modelId && m.request.source.kind === 'memory') {
+        m.info = { ...m.info, name: info.name };
+        m.request.source.name = info.name;
+      }
+      return info;
+    });
+  }
+
+  /** Deletes a library model. If it is the loaded model, it stays loaded, now held in memory only. */
+  deleteModel(modelId: string): Promise<void> {
+    return this.librarySerial(async () => {
+      await this.library.remove(modelId);
+      const m = this.model;
+      if (m && m.info.id === modelId && m.request.source.kind === 'memory') {
+        m.info = { ...m.info, origin: 'memory' };
+        m.request.source.origin = 'memory';
+      }
+    });
+  }
+
+  /**
+   * Saves the active model when it lives in memory only (trained here and not saved, or deleted from the
+   * library while loaded). The active model then takes the library id (info.id = result.id).
+   */
+  saveTrained(name: string): Promise<LibraryModelInfo> {
+    return this.serial(() => this.saveActive(name));
+  }
+
+  /** The active model or a library model as a bundle .zip (model.json, weights.bin, meta.json). */
+  exportModel(target: ExportTarget): Promise<ExportResult> {
+    return this.serial(async () => {
+      let artifacts: tf.io.ModelArtifacts;
+      let meta: ModelMeta;
+      let name: string;
+      if (!target || typeof target !== 'object') throw new InferenceError('input', 'exportModel needs a target');
+      if (target.kind === 'indexeddb') {
+        const stored = await this.library.load(target.id);
+        ({ artifacts, meta } = stored);
+        name = stored.info.name;
+      } else if (target.kind === 'active') {
+        const m = this.model;
+        if (!m) throw new InferenceError('model', 'no model is loaded to export');
+        name = m.info.name ?? m.info.id;
+        if (m.request.source.kind === 'memory') {
+          ({ artifacts, meta } = m.request.source);
+        } else {
+          // A shipped model: its weights as loaded (float32, dequantized if the bundle was quantized).
+          artifacts = await studentToArtifacts(m.pipeline.student);
+          meta = { ...m.info.meta };
+          delete meta.weights;
+        }
+      } else {
+        throw new InferenceError('input', `unknown export target "${String((target as { kind?: unknown }).kind)}"`);
+      }
+      return { fileName: bundleFileName(name), bytes: await exportBundleZip(artifacts, meta) };
+    });
+  }
+
+  /**
+   * Imports a dropped bundle (.zip, or model.json + weights.bin + meta.json) into the library after
+   * checking it: files and weight bytes, format version, meta, teacher and taps (against the loaded
+   * teacher, or the teacher files the app has under `teacherRoot`), and that the weights build a student.
+   */
+  importBundle(files: BundleFileMessage[], teacherRoot: string, name?: string): Promise<LibraryModelInfo> {
+    return this.serial(async () => {
+      await this.ensureInit();
+      const { artifacts, meta } = await readBundle(files);
+      try {
+        validateInputSize(meta.inputSize);
+      } catch (e) {
+        throw new InferenceError('model', `meta.json in the bundle: ${messageOf(e)}`);
+      }
+      await this.checkImportTeacher(meta, teacherRoot);
+      let student: Student | null = null;
+      try {
+        student = studentFromArtifacts(artifacts);
+        if (student.config.tapChannels.join() !== meta.teacher.taps.map((t) => t.channels).join()) {
+          throw new Error(`its tap channels [${student.config.tapChannels.join(', ')}] do not match meta.json`);
+        }
+        const describe = (c: Student['config']) => `widths ${c.widths.join('/')}, embedding ${c.embedChannels}, ${c.decoderBlocks} block(s)`;
+        if (describe(student.config) !== describe(meta.student)) {
+          throw new Error(`model.json holds a student of ${describe(student.config)}, meta.json describes ${describe(meta.student)}`);
+        }
+      } catch (e) {
+        const c = classifyError(e, 'model');
+        throw c.kind === 'out-of-memory' ? c : new InferenceError('model', `the bundle's weights are not a usable student model: ${messageOf(e)}`);
+      } finally {
+        student?.dispose();
+      }
+      const zip = files.find((f) => /\.zip$/i.test(f.name));
+      const label = name?.trim() || zip?.name.replace(/\.zip$/i, '').trim() || meta.dataset?.name || 'imported model';
+      return this.library.save(artifacts, meta, label, 'imported');
+    });
+  }
+
   /** One protocol request → its reply (+ buffers to transfer). Never throws. */
   async handle(req: WorkerRequest): Promise<{ reply: WorkerReply; transfer: Transferable[] }> {
     try {
@@ -234,6 +399,25 @@ export class InferenceService {
         case 'loseDevice':
           await this.loseDevice();
           return this.ok(req.id, null);
+        case 'train':
+          return this.ok(req.id, await this.train(req.images, req.options));
+        case 'cancelTraining':
+          return this.ok(req.id, { cancelled: this.cancelTraining() });
+        case 'listModels':
+          return this.ok(req.id, await this.listModels());
+        case 'renameModel':
+          return this.ok(req.id, await this.renameModel(req.modelId, req.name));
+        case 'deleteModel':
+          await this.deleteModel(req.modelId);
+          return this.ok(req.id, null);
+        case 'saveTrained':
+          return this.ok(req.id, await this.saveTrained(req.name));
+        case 'exportModel': {
+          const result = await this.exportModel(req.target);
+          return { reply: { id: req.id, ok: true, result }, transfer: [result.bytes.buffer] };
+        }
+        case 'importBundle':
+          return this.ok(req.id, await this.importBundle(req.files, req.teacherRoot, req.name));
         default:
           throw new InferenceError('internal', `unknown request type "${(req as { type?: unknown }).type as string}"`);
       }
@@ -252,6 +436,124 @@ export class InferenceService {
     const p = this.chain.then(fn, fn);
     this.chain = p.catch(() => undefined);
     return p;
+  }
+
+  private librarySerial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.libraryChain.then(fn, fn);
+    this.libraryChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async trainInternal(images: PixelsMessage[], options: TrainRequestOptions, token: { cancel: boolean }): Promise<TrainResult> {
+    await this.ensureInit();
+    await this.recoverIfLost();
+    const m = this.model;
+    if (!m) throw new InferenceError('model', 'load a model first: training starts from the loaded model (its teacher, student size and map settings)');
+    if (options && typeof options === 'object' && options.saveAs !== undefined) checkModelName(options.saveAs);
+    const backend = this.backend!;
+    const lostHere = () => this.lost !== null && this.lost.backend === backend;
+    let outcome: Awaited<ReturnType<typeof fineTune>>;
+    try {
+      outcome = await fineTune({
+        teacher: m.pipeline.teacher,
+        base: { id: m.info.id, student: m.pipeline.student, meta: m.info.meta },
+        images,
+        options,
+        backend,
+        onProgress: (p) => this.opts.onEvent?.(p),
+        shouldStop: () => token.cancel || lostHere(),
+      });
+    } catch (e) {
+      if (!lostHere() && !isDeviceLost(e)) throw classifyError(e, 'backend');
+      outcome = { status: 'cancelled', message: messageOf(e), warnings: [], epochLosses: [], elapsedMs: 0 };
+    }
+    if (lostHere() || (outcome.status === 'cancelled' && !token.cancel)) {
+      if (outcome.status === 'done') outcome.student.dispose();
+      const reason = this.lost?.reason ?? (outcome.status === 'done' ? 'the GPU device was lost' : outcome.message);
+      this.lost ??= { backend, reason };
+      await this.recoverIfLost();
+      throw new InferenceError('backend', `${reason}: training stopped; the model loaded before training is kept (now on ${this.backend ?? 'no backend'}) — start training again`);
+    }
+    if (outcome.status !== 'done') return outcome;
+
+    const { student, meta, calibration: c } = outcome;
+    let artifacts: tf.io.ModelArtifacts;
+    try {
+      artifacts = await studentToArtifacts(student);
+    } catch (e) {
+      student.dispose();
+      throw classifyError(e, 'backend');
+    }
+    const scales = (meta.map.scales ?? [1, 2, 3]).map((k) => k - 1);
+    const pipeline = new ReverseDistillationPipeline(m.pipeline.teacher, student, meta.inputSize, meta.map.sigma, meta.map.fusion, scales);
+    const name = options.saveAs !== undefined ? checkModelName(options.saveAs) : meta.dataset.name;
+    const id = `trained-${Date.now().toString(36)}`;
+    const source: MemorySource = { kind: 'memory', artifacts, meta, origin: 'memory', name };
+    const info: LoadedModelInfo = { id, meta, teacher: `${meta.teacher.id}/${meta.teacher.tapSet}`, inputSize: meta.inputSize, loadMs: 0, origin: 'memory', name };
+    // Swap in: same teacher, the old student goes.
+    this.model = { request: { modelId: id, source, teacherRoot: m.request.teacherRoot }, info, pipeline, teacherKey: m.teacherKey };
+    m.pipeline.student.dispose();
+
+    let saved: LibraryModelInfo | null = null;
+    let saveError: WorkerError | undefined;
+    if (options.saveAs !== undefined) {
+      try {
+        saved = await this.saveActive(name);
+      } catch (e) {
+        saveError = toWorkerError(e);
+      }
+    }
+    return {
+      status: 'done',
+      model: { ...this.model.info },
+      calibration: { heldOut: c.heldOut, training: c.training, threshold: c.threshold, rule: c.rule, optimistic: c.optimistic },
+      warnings: outcome.warnings,
+      epochLosses: outcome.epochLosses,
+      elapsedMs: outcome.elapsedMs,
+      saved,
+      ...(saveError ? { saveError } : {}),
+    };
+  }
+
+  private async saveActive(name: string): Promise<LibraryModelInfo> {
+    const m = this.model;
+    if (!m) throw new InferenceError('model', 'no model is loaded to save');
+    const source = m.request.source;
+    if (source.kind !== 'memory') throw new InferenceError('input', 'this model ships with the app; only models trained here are saved to the library');
+    if (source.origin === 'library') throw new InferenceError('input', `this model is already in the library as "${m.info.name ?? m.info.id}"`);
+    const saved = await this.library.save(source.artifacts, source.meta, name, 'trained');
+    source.origin = 'library';
+    source.name = saved.name;
+    m.info = { ...m.info, id: saved.id, origin: 'library', name: saved.name };
+    m.request = { ...m.request, modelId: saved.id };
+    return saved;
+  }
+
+  /** Refuses a bundle whose teacher this app cannot run (InferenceError 'model'). */
+  private async checkImportTeacher(meta: ModelMeta, teacherRoot: string): Promise<void> {
+    const loadedTeacher = this.model ? (this.model.pipeline.teacher as Teacher) : null;
+    const loaded: TeacherIdentity | null = loadedTeacher ? { id: loadedTeacher.meta.id, tapSet: loadedTeacher.tapSet, taps: loadedTeacher.taps } : null;
+    if (loaded) {
+      const why = bundleTeacherMismatch(meta, loaded);
+      if (!why) return;
+      if (meta.teacher.id === loaded.id && meta.teacher.tapSet === loaded.tapSet) throw new InferenceError('model', why);
+    }
+    // Another teacher than the loaded one (or none loaded): fine if the app has that teacher's files.
+    let teacherMeta: TeacherMeta | null;
+    try {
+      teacherMeta = (await this.loader.readJson(`${trimSlash(teacherRoot)}/${meta.teacher.id}/meta.json`)) as TeacherMeta | null;
+    } catch {
+      teacherMeta = null;
+    }
+    const taps = teacherMeta && typeof teacherMeta === 'object' ? teacherMeta.tapSets?.[meta.teacher.tapSet] : undefined;
+    if (taps) {
+      const why = teacherMismatch(meta, teacherMeta!.id, taps);
+      if (!why) return;
+      throw new InferenceError('model', `this bundle does not fit this app's teacher ${meta.teacher.id}/${meta.teacher.tapSet}: ${why}`);
+    }
+    throw new InferenceError('model', loaded
+      ? bundleTeacherMismatch(meta, loaded)!
+      : `this bundle was trained on teacher ${meta.teacher.id}/${meta.teacher.tapSet}, which this app does not have`);
   }
 
   private async ensureInit(preferred?: BackendName): Promise<BackendInfo> {
@@ -402,20 +704,48 @@ export class InferenceService {
     return artifacts;
   }
 
-  private async loadInternal(req: LoadRequest): Promise<LoadedModelInfo> {
-    const t0 = performance.now();
-    const { modelId } = req;
-    const folder = trimSlash(req.source.url);
-    const teacherRoot = trimSlash(req.teacherRoot);
-
-    let meta: ModelMeta;
-    const rawMeta = await this.readJson(`${folder}/meta.json`, `meta.json of model "${modelId}"`);
-    try {
-      meta = validateModelMeta(rawMeta);
-      validateInputSize(meta.inputSize);
-    } catch (e) {
-      throw new InferenceError('model', `model "${modelId}": ${folder}/meta.json: ${messageOf(e)}`);
+  /** meta + a way to get the weights, for each kind of source; library models become memory sources. */
+  private async resolveSource(req: LoadRequest): Promise<{
+    request: LoadRequest; meta: ModelMeta; where: string; artifacts: () => Promise<tf.io.ModelArtifacts>; memory: MemorySource | null;
+  }> {
+    const { modelId, source } = req;
+    if (source.kind === 'url') {
+      const folder = trimSlash(source.url);
+      let meta: ModelMeta;
+      const rawMeta = await this.readJson(`${folder}/meta.json`, `meta.json of model "${modelId}"`);
+      try {
+        meta = validateModelMeta(rawMeta);
+        validateInputSize(meta.inputSize);
+      } catch (e) {
+        throw new InferenceError('model', `model "${modelId}": ${folder}/meta.json: ${messageOf(e)}`);
+      }
+      return { request: req, meta, where: folder, artifacts: () => this.loadArtifacts(folder, `the weights of model "${modelId}"`), memory: null };
     }
+    let memory: MemorySource;
+    if (source.kind === 'indexeddb') {
+      const stored = await this.library.load(source.id);
+      memory = { kind: 'memory', artifacts: stored.artifacts, meta: stored.meta, origin: 'library', name: stored.info.name };
+    } else if (source.kind === 'memory') {
+      memory = source;
+    } else {
+      throw new InferenceError('input', `unknown model source kind "${String((source as { kind?: unknown }).kind)}"`);
+    }
+    const where = memory.origin === 'library' ? `library model "${modelId}"` : `model "${modelId}" (in memory)`;
+    try {
+      validateInputSize(memory.meta.inputSize);
+      checkWeightBytes(memory.artifacts, 'weights');
+    } catch (e) {
+      throw new InferenceError('model', `${where}: ${messageOf(e)}`);
+    }
+    const artifacts = memory.artifacts;
+    return { request: { ...req, source: memory }, meta: memory.meta, where, artifacts: async () => artifacts, memory };
+  }
+
+  private async loadInternal(original: LoadRequest): Promise<LoadedModelInfo> {
+    const t0 = performance.now();
+    const { modelId } = original;
+    const teacherRoot = trimSlash(original.teacherRoot);
+    const { request: req, meta, where: folder, artifacts: getArtifacts, memory } = await this.resolveSource(original);
 
     const teacherFolder = `${teacherRoot}/${meta.teacher.id}`;
     const teacherMeta = (await this.readJson(`${teacherFolder}/meta.json`, `teacher "${meta.teacher.id}"`)) as TeacherMeta | null;
@@ -432,7 +762,7 @@ export class InferenceService {
     const teacherKey = `${teacherFolder}|${meta.teacher.tapSet}`;
     const reuseTeacher = this.model?.teacherKey === teacherKey;
     try {
-      const artifacts = await this.loadArtifacts(folder, `the weights of model "${modelId}"`);
+      const artifacts = await getArtifacts();
       try {
         student = studentFromArtifacts(artifacts);
       } catch (e) {
@@ -470,6 +800,8 @@ export class InferenceService {
         teacher: `${meta.teacher.id}/${meta.teacher.tapSet}`,
         inputSize: meta.inputSize,
         loadMs: performance.now() - t0,
+        origin: memory?.origin ?? 'url',
+        ...(memory?.name !== undefined ? { name: memory.name } : {}),
       };
       this.model = { request: req, info, pipeline, teacherKey };
       if (old) {

@@ -1,0 +1,466 @@
+/**
+ * Fine-tuning a student on a few normal images inside the worker, on whatever backend is active
+ * (WebGPU, WebGL, or wasm with the project's gradient kernels).
+ *
+ * - The teacher stays frozen: its features of the training images are computed once into the engine's
+ *   TeacherFeatureCache. With `augment`, a few augmented variants per image (horizontal/vertical flips,
+ *   shifts of a few pixels with a reflected border) are cached too, and each epoch draws one variant per
+ *   image, so an epoch is still one pass over the images.
+ * - Training is the engine's Trainer with the CLI's configuration (Adam, betas 0.5/0.999, the model's
+ *   loss form), starting from a copy of the loaded student ('current') or new weights with the loaded
+ *   model's StudentConfig ('fresh').
+ * - With 5 or more images every 5th is held out and scored after training for the threshold
+ *   (src/metrics/normal-calibration.ts); below 5 the threshold comes from the training images' own
+ *   scores and is flagged optimistic.
+ * - Cancellation (shouldStop, polled between steps, feature chunks and calibration images) and a
+ *   diverging loss both end the run with nothing kept: every tensor it allocated is disposed and the
+ *   base model is never touched. The worker keeps its previously loaded model.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { disposeAnomalyMap } from '../engine/anomaly-map';
+import { TeacherFeatureCache, yieldToEventLoop, type FeatureBatchSource, type FeatureExtractor } from '../engine/feature-cache';
+import type { ModelMeta, ScoreCalibration } from '../engine/model-meta';
+import { ReverseDistillationPipeline } from '../engine/pipeline';
+import { pixelsToInput } from '../engine/preprocess';
+import { SeededRandom } from '../engine/random';
+import { Student } from '../engine/student';
+import { DEFAULT_TRAIN_CONFIG, Trainer, TrainingDivergedError, validateTrainConfig, type TrainConfig } from '../engine/train';
+import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
+import { calibrateFromNormals, holdOutSplit, type NormalCalibration } from '../metrics/normal-calibration';
+import { InferenceError, messageOf } from './errors';
+import type { PixelsMessage } from './protocol';
+
+export interface TrainOptions {
+  /** 'current': continue from the loaded model's weights; 'fresh': new weights, same student config. */
+  start: 'current' | 'fresh';
+  epochs: number;
+  /** Adam learning rate, in (0, 1); the CLI's default is 0.005. */
+  learningRate: number;
+  /** Default min(8, number of training images). */
+  batchSize?: number;
+  /** Light augmentation (flips, shifts of a few px). Default false. */
+  augment?: boolean;
+  /** Seeds the new weights ('fresh'), shuffling and augmentation. Default 0. */
+  seed?: number;
+  /** Recorded as meta.dataset.name. Default 'images trained in the browser'. */
+  datasetName?: string;
+}
+
+export type TrainPhase = 'features' | 'training' | 'calibrating';
+
+/**
+ * Progress of a training run, posted after every optimisation step (phase 'training') and after each
+ * chunk of teacher features / each calibration image (phases 'features' and 'calibrating', where
+ * `step` counts images done of `stepsPerEpoch` and `epoch` is 0).
+ */
+export interface TrainProgress {
+  type: 'train-progress';
+  phase: TrainPhase;
+  /** 1-based epoch of the step just done (0 outside the training phase). */
+  epoch: number;
+  epochs: number;
+  /** 1-based step within the epoch (images done in the other phases). */
+  step: number;
+  stepsPerEpoch: number;
+  /** Loss of the step just done (NaN outside the training phase). */
+  loss: number;
+  /** Mean loss of each completed epoch. */
+  epochLosses: number[];
+  /** Since the run started (feature caching included). */
+  elapsedMs: number;
+  /** Estimated time to the end of training (steps left × mean step time); NaN until a step is done. */
+  etaMs: number;
+}
+
+export interface FineTuneBase {
+  /** Id of the loaded model (recorded in meta.fineTune.baseModel). */
+  id: string;
+  student: Student;
+  meta: ModelMeta;
+}
+
+export interface FineTuneInput {
+  teacher: FeatureExtractor;
+  base: FineTuneBase;
+  images: readonly PixelsMessage[];
+  options: TrainOptions;
+  /** Name of the active backend, recorded in meta.training.backend. */
+  backend: string;
+  onProgress?: (p: TrainProgress) => void;
+  /** Polled between steps; true cancels the run. */
+  shouldStop?: () => boolean;
+}
+
+export type FineTuneOutcome =
+  | {
+      status: 'done';
+      /** The trained student; the caller owns it. */
+      student: Student;
+      meta: ModelMeta;
+      calibration: NormalCalibration;
+      warnings: string[];
+      epochLosses: number[];
+      elapsedMs: number;
+    }
+  | { status: 'cancelled'; message: string; warnings: string[]; epochLosses: number[]; elapsedMs: number }
+  | {
+      status: 'diverged';
+      message: string;
+      /** 1-based epoch and step of the step that was refused. */
+      epoch: number;
+      step: number;
+      loss: number;
+      warnings: string[];
+      epochLosses: number[];
+      elapsedMs: number;
+    };
+
+/** Most images one run accepts (the feature cache lives in the worker's memory). */
+export const MAX_TRAINING_IMAGES = 100;
+/** Memory the augmented variants may take in the feature cache; fewer variants per image beyond it. */
+export const AUGMENT_CACHE_BUDGET_BYTES = 256 * 2 ** 20;
+/** Most cached variants per image with augmentation on (the original included). */
+export const MAX_AUGMENT_VARIANTS = 4;
+
+export const ONE_IMAGE_WARNING = '1 image: more normal images (10–30) make the model and its threshold much more reliable';
+
+export function fewImagesWarning(n: number): string {
+  return `${n} images: none can be held out for calibration, so the threshold comes from the training images' own scores and is optimistic; 5 or more images (10–30 ideally) give a held-out threshold`;
+}
+
+/** Checks the options and fills the defaults; throws InferenceError('input'). */
+export function resolveTrainConfig(options: TrainOptions, trainImages: number, lossForm: TrainConfig['lossForm']): TrainConfig {
+  if (!options || typeof options !== 'object') throw new InferenceError('input', 'no training options were sent');
+  if (options.start !== 'current' && options.start !== 'fresh') {
+    throw new InferenceError('input', `training option start must be "current" or "fresh", got ${String(options.start)}`);
+  }
+  const config: TrainConfig = {
+    ...DEFAULT_TRAIN_CONFIG,
+    epochs: options.epochs,
+    batchSize: options.batchSize ?? Math.min(DEFAULT_TRAIN_CONFIG.batchSize, trainImages),
+    learningRate: options.learningRate,
+    seed: options.seed ?? 0,
+    lossForm,
+  };
+  try {
+    validateTrainConfig(config);
+  } catch (e) {
+    throw new InferenceError('input', messageOf(e));
+  }
+  return config;
+}
+
+/** Checks the images sent for training; throws InferenceError('input') naming the bad one. */
+export function checkTrainingImages(images: readonly PixelsMessage[] | null | undefined): void {
+  if (!Array.isArray(images) || images.length === 0) throw new InferenceError('input', 'no images to train on: add at least one normal image');
+  if (images.length > MAX_TRAINING_IMAGES) {
+    throw new InferenceError('input', `${images.length} images are more than one training run takes (at most ${MAX_TRAINING_IMAGES})`);
+  }
+  images.forEach((p, i) => {
+    const what = `training image ${i + 1}`;
+    if (!p || typeof p !== 'object') throw new InferenceError('input', `${what} is missing`);
+    const { width, height, rgba } = p;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+      throw new InferenceError('input', `${what} has an invalid size ${String(width)}×${String(height)}`);
+    }
+    if (width * height > 4096 * 4096) throw new InferenceError('input', `${what} (${width}×${height} px) is too large; downscale it first`);
+    if (!(rgba instanceof Uint8ClampedArray) && !((rgba as unknown) instanceof Uint8Array)) {
+      throw new InferenceError('input', `${what}: pixels must be RGBA bytes`);
+    }
+    if (rgba.length !== width * height * 4) {
+      throw new InferenceError('input', `${what}: ${rgba.length} bytes of pixels, expected ${width}×${height}×4`);
+    }
+  });
+}
+
+/** One augmentation: flips, then a shift by (dx, dy) px with a reflected border. */
+export interface Augmentation {
+  flipH: boolean;
+  flipV: boolean;
+  dx: number;
+  dy: number;
+}
+
+/** Largest shift in px for an input side: 2 px at 64², 4 px at 128², 8 px at 256². */
+export function maxShift(size: number): number {
+  return Math.max(1, Math.round(size / 32));
+}
+
+/**
+ * The augmentations of one image: variant 0 is the original, variants 1… differ from it (a flip or a
+ * non-zero shift at least). Deterministic for (seed, image).
+ */
+export function augmentationsFor(seed: number, image: number, variants: number, size: number): Augmentation[] {
+  const rng = new SeededRandom((seed * 1_000_003 + image * 7919 + 1) >>> 0);
+  const m = maxShift(size);
+  const out: Augmentation[] = [{ flipH: false, flipV: false, dx: 0, dy: 0 }];
+  while (out.length < variants) {
+    const a: Augmentation = {
+      flipH: rng.next() < 0.5,
+      flipV: rng.next() < 0.5,
+      dx: Math.floor(rng.next() * (2 * m + 1)) - m,
+      dy: Math.floor(rng.next() * (2 * m + 1)) - m,
+    };
+    if (a.flipH || a.flipV || a.dx !== 0 || a.dy !== 0) out.push(a);
+  }
+  return out;
+}
+
+/** Applies an augmentation to [1, S, S, 3]; returns a new tensor (the input is not disposed). */
+export function augmentInput(x: tf.Tensor4D, a: Augmentation): tf.Tensor4D {
+  return tf.tidy(() => {
+    let y: tf.Tensor4D = x;
+    if (a.flipH) y = tf.reverse(y, 2);
+    if (a.flipV) y = tf.reverse(y, 1);
+    const d = Math.max(Math.abs(a.dx), Math.abs(a.dy));
+    if (d > 0) {
+      const [, h, w, c] = y.shape;
+      const padded = tf.mirrorPad(y, [[0, 0], [d, d], [d, d], [0, 0]], 'reflect');
+      // Content moves by (dx, dy): output(r, c) = input(r − dy, c − dx).
+      y = tf.slice(padded, [0, d - a.dy, d - a.dx, 0], [1, h, w, c]);
+    }
+    return y === x ? tf.clone(x) : y;
+  });
+}
+
+/** Variants per image (the original included) that fit the cache budget. */
+export function augmentVariants(trainImages: number, bytesPerSample: number, budget = AUGMENT_CACHE_BUDGET_BYTES): number {
+  const fit = Math.floor(budget / Math.max(1, trainImages * bytesPerSample));
+  return Math.max(2, Math.min(MAX_AUGMENT_VARIANTS, fit));
+}
+
+/** Bytes the teacher features of one sample take (float32). */
+function bytesPerSample(meta: ModelMeta, teacher: FeatureExtractor): number {
+  const shapes = (teacher as { tapShapes?: (size: number) => [number, number, number][] }).tapShapes?.(meta.inputSize);
+  const elements = shapes
+    ? shapes.reduce((n, [h, w, c]) => n + h * w * c, 0)
+    : meta.teacher.taps.reduce((n, t) => n + Math.ceil(meta.inputSize / t.stride) ** 2 * t.channels, 0);
+  return 4 * elements;
+}
+
+/** Draws one cached variant per image for every batch (all variants equally likely). */
+class VariantSampler implements FeatureBatchSource {
+  private readonly rng: SeededRandom;
+  constructor(
+    private readonly cache: TeacherFeatureCache,
+    readonly count: number,
+    private readonly variants: number,
+    seed: number,
+  ) {
+    this.rng = new SeededRandom((seed * 31 + 7) >>> 0);
+  }
+
+  batch(indices: number[]): tf.Tensor4D[] {
+    return this.cache.batch(indices.map((i) => i * this.variants + Math.floor(this.rng.next() * this.variants)));
+  }
+}
+
+/** FNV-1a over the sizes and pixels of the images, in order: identifies the training set. */
+export function imagesFingerprint(images: readonly PixelsMessage[]): string {
+  let h = 0x811c9dc5;
+  const mix = (byte: number) => {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193);
+  };
+  for (const p of images) {
+    for (const v of [p.width, p.height]) for (let s = 0; s < 32; s += 8) mix((v >>> s) & 0xff);
+    const data = p.rgba;
+    for (let i = 0; i < data.length; i++) mix(data[i]);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+class Cancelled extends Error {}
+
+function divergedMessage(epoch: number, step: number, loss: number): string {
+  const shown = Number.isFinite(loss) ? loss.toPrecision(4) : String(loss);
+  return `training diverged at epoch ${epoch} step ${step} (loss ${shown}); kept the last good weights (the model loaded before training) — try a lower learning rate`;
+}
+
+function toInput(p: PixelsMessage, size: number): tf.Tensor4D {
+  return pixelsToInput({ width: p.width, height: p.height, data: p.rgba, channels: 4 }, size);
+}
+
+/** Runs one fine-tuning job; see the file comment. Errors other than cancel/divergence are thrown. */
+export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
+  const t0 = performance.now();
+  const { teacher, base, images, options, onProgress } = input;
+  const shouldStop = input.shouldStop ?? (() => false);
+  checkTrainingImages(images);
+  const n = images.length;
+  const split = holdOutSplit(n);
+  const nTrain = split.train.length;
+  const config = resolveTrainConfig(options, nTrain, base.meta.lossForm);
+  const size = base.meta.inputSize;
+  const augment = options.augment === true;
+  const warnings = n === 1 ? [ONE_IMAGE_WARNING] : n < 5 ? [fewImagesWarning(n)] : [];
+
+  const elapsed = () => performance.now() - t0;
+  const epochLosses: number[] = [];
+  const emit = (p: Omit<TrainProgress, 'type' | 'elapsedMs' | 'epochs' | 'epochLosses'>) =>
+    onProgress?.({ type: 'train-progress', ...p, epochs: config.epochs, epochLosses: [...epochLosses], elapsedMs: elapsed() });
+  const checkStop = () => {
+    if (shouldStop()) throw new Cancelled();
+  };
+
+  let student: Student | null = null;
+  let trainer: Trainer | null = null;
+  try {
+    checkStop();
+    // Teacher features: training images (× variants) and held-out images, computed once.
+    const variants = augment ? augmentVariants(nTrain, bytesPerSample(base.meta, teacher)) : 1;
+    const featureTotal = nTrain * variants + split.heldOut.length;
+    emit({ phase: 'features', epoch: 0, step: 0, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+    const trainCache = await TeacherFeatureCache.build(
+      teacher,
+      nTrain * variants,
+      (j) => {
+        const image = split.train[Math.floor(j / variants)];
+        const x = toInput(images[image], size);
+        if (variants === 1) return x;
+        const aug = augmentationsFor(config.seed, image, variants, size)[j % variants];
+        try {
+          return augmentInput(x, aug);
+        } finally {
+          x.dispose();
+        }
+      },
+      {
+        onProgress: (done) => {
+          checkStop();
+          emit({ phase: 'features', epoch: 0, step: done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+        },
+      },
+    );
+    const heldCache = split.heldOut.length
+      ? await TeacherFeatureCache.build(teacher, split.heldOut.length, (j) => toInput(images[split.heldOut[j]], size), {
+          onProgress: (done) => {
+            checkStop();
+            emit({ phase: 'features', epoch: 0, step: nTrain * variants + done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+          },
+        })
+      : null;
+    checkStop();
+
+    student = options.start === 'current' ? studentFromArtifacts(await studentToArtifacts(base.student)) : new Student(base.student.config, config.seed);
+    const source: FeatureBatchSource = variants === 1 ? trainCache : new VariantSampler(trainCache, nTrain, variants, config.seed);
+    trainer = new Trainer(student, source, config);
+
+    const tTrain = performance.now();
+    let firstStepEnd = 0;
+    let stepsDone = 0;
+    const activeTrainer = trainer;
+    try {
+      await trainer.run({
+        shouldStop,
+        onStep: ({ epoch, step, stepsPerEpoch, loss }) => {
+          stepsDone++;
+          const now = performance.now();
+          if (stepsDone === 1) firstStepEnd = now;
+          // The first step compiles kernels/shaders: leave it out of the mean once there are others.
+          const perStep = stepsDone > 1 ? (now - firstStepEnd) / (stepsDone - 1) : now - tTrain;
+          const left = config.epochs * stepsPerEpoch - (epoch * stepsPerEpoch + step + 1);
+          epochLosses.splice(0, epochLosses.length, ...activeTrainer.state.losses);
+          emit({ phase: 'training', epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss, etaMs: left * perStep });
+        },
+        onEpochEnd: () => {
+          epochLosses.splice(0, epochLosses.length, ...activeTrainer.state.losses);
+        },
+      });
+    } catch (e) {
+      if (e instanceof TrainingDivergedError) {
+        const epoch = e.epoch + 1;
+        const step = e.step + 1;
+        return { status: 'diverged', message: divergedMessage(epoch, step, e.loss), epoch, step, loss: e.loss, warnings, epochLosses: [...trainer.state.losses], elapsedMs: elapsed() };
+      }
+      throw e;
+    }
+    checkStop();
+    const losses = [...trainer.state.losses];
+    const trainMinutes = (performance.now() - tTrain) / 60000;
+
+    // Calibration: image scores of the un-augmented training images and of the held-out images.
+    const pipeline = new ReverseDistillationPipeline(teacher, student, size, base.meta.map.sigma, base.meta.map.fusion, (base.meta.map.scales ?? [1, 2, 3]).map((k) => k - 1));
+    const total = nTrain + split.heldOut.length;
+    const score = async (cache: TeacherFeatureCache, index: number): Promise<number> => {
+      const taps = cache.batch([index]);
+      try {
+        const r = pipeline.inferFromFeatures(taps);
+        try {
+          return (await r.scores.data())[0];
+        } finally {
+          disposeAnomalyMap(r);
+        }
+      } finally {
+        tf.dispose(taps);
+      }
+    };
+    const trainingScores: number[] = [];
+    const heldOutScores: number[] = [];
+    for (let i = 0; i < total; i++) {
+      checkStop();
+      if (i < nTrain) trainingScores.push(await score(trainCache, i * variants));
+      else heldOutScores.push(await score(heldCache!, i - nTrain));
+      emit({ phase: 'calibrating', epoch: 0, step: i + 1, stepsPerEpoch: total, loss: Number.NaN, etaMs: Number.NaN });
+      await yieldToEventLoop();
+    }
+    let calibration: NormalCalibration;
+    try {
+      calibration = calibrateFromNormals(heldOutScores, trainingScores);
+    } catch (e) {
+      // Finite losses but non-finite scores (e.g. BN statistics blown up): as good as diverged.
+      const message = `training diverged: the trained model gives unusable scores (${messageOf(e)}); kept the last good weights (the model loaded before training) — try a lower learning rate`;
+      return { status: 'diverged', message, epoch: config.epochs, step: 0, loss: Number.NaN, warnings, epochLosses: losses, elapsedMs: elapsed() };
+    }
+    checkStop();
+
+    const meta = buildMeta(base, student, config, {
+      calibration, losses, minutes: trainMinutes, backend: input.backend, options, augment, images, heldOut: split.heldOut.length, nTrain,
+    });
+    const done = student;
+    student = null; // the caller owns it now
+    return { status: 'done', student: done, meta, calibration, warnings, epochLosses: losses, elapsedMs: elapsed() };
+  } catch (e) {
+    if (e instanceof Cancelled) {
+      return { status: 'cancelled', message: 'training cancelled; the model loaded before training is kept', warnings, epochLosses: [...epochLosses], elapsedMs: elapsed() };
+    }
+    throw e;
+  } finally {
+    trainer?.dispose();
+    student?.dispose();
+  }
+}
+
+function buildMeta(
+  base: FineTuneBase,
+  student: Student,
+  config: TrainConfig,
+  r: {
+    calibration: NormalCalibration; losses: number[]; minutes: number; backend: string; options: TrainOptions; augment: boolean;
+    images: readonly PixelsMessage[]; heldOut: number; nTrain: number;
+  },
+): ModelMeta {
+  const c = r.calibration;
+  const calibration: ScoreCalibration = {
+    n: c.stats.n, mean: c.stats.mean, std: c.stats.std, min: c.stats.min, max: c.stats.max, p95: c.stats.p95, p99: c.stats.p99,
+    threshold: c.threshold,
+    rule: c.rule,
+    heldOutScores: c.heldOut,
+    trainingScores: c.training,
+    optimistic: c.optimistic,
+  };
+  const meta: ModelMeta = {
+    ...(structuredClone(base.meta) as ModelMeta),
+    student: { ...student.config, tapChannels: [...student.config.tapChannels], widths: [...student.config.widths] },
+    calibration,
+    training: {
+      epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate, betas: [config.beta1, config.beta2],
+      seed: config.seed, losses: r.losses, minutes: r.minutes, backend: r.backend,
+    },
+    dataset: { name: r.options.datasetName?.trim() || 'images trained in the browser', fingerprint: imagesFingerprint(r.images), trainImages: r.nTrain },
+    fineTune: { baseModel: base.id, start: r.options.start, augment: r.augment, images: r.images.length, heldOut: r.heldOut },
+    createdAt: new Date().toISOString(),
+  };
+  delete meta.weights; // the trained weights are float32
+  return meta;
+}
