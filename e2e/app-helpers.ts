@@ -4,20 +4,11 @@ import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
+import type { GalleryIndex, GallerySample } from '../src/data/synthetic/plan';
 import { REPO_ROOT } from './browser';
 
-export interface SampleEntry {
-  file: string;
-  label: 'good' | 'defect';
-  defect: string | null;
-  mask: string | null;
-  width: number;
-  height: number;
-}
-
-export interface SampleIndex {
-  categories: { id: string; title: string; model: string; samples: SampleEntry[] }[];
-}
+export type SampleEntry = GallerySample;
+export type SampleIndex = GalleryIndex;
 
 export function readSampleIndex(): SampleIndex {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, 'public/samples/index.json'), 'utf8')) as SampleIndex;

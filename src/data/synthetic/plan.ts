@@ -97,15 +97,19 @@ export interface GalleryIndex {
     kind: 'texture' | 'object';
     model: string;
     defectKinds: string[];
-    samples: {
-      file: string;
-      label: 'good' | 'defect';
-      defect: string | null;
-      mask: string | null;
-      width: number;
-      height: number;
-    }[];
+    samples: GallerySample[];
   }[];
+}
+
+/** One gallery image as index.json lists it (the app and the e2e tests read the same shape). */
+export interface GallerySample {
+  /** Path relative to the app's public root, e.g. samples/fabric/hole_000.png. */
+  file: string;
+  label: 'good' | 'defect';
+  defect: string | null;
+  mask: string | null;
+  width: number;
+  height: number;
 }
 
 /** Folder of the gallery inside the app's public root. */
