@@ -6,11 +6,12 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { MapSmoother } from '../data/map-render';
 import { createEngineSlice } from './engine-slice';
 import { createImagesSlice } from './images-slice';
-import { describeFailure, fusionOf, resolveUrl, scoreKey, TEACHER_ROOT_PATH, withName } from './logic';
-import { createModelsSlice } from './models-slice';
+import { defaultThreshold, describeFailure, fusionOf, resolveUrl, scalesFromMeta, scoreKey, sigmaFromMeta, TEACHER_ROOT_PATH, withName } from './logic';
+import { createModelsSlice, requeue } from './models-slice';
 import type { GetState, Runtime, SetState } from './runtime';
 import type { StoreServices } from './services';
 import type { InspectorState } from './state';
+import { createTrainingSlice } from './training-slice';
 import type { ImageItem } from './types';
 import { createViewerSlice } from './viewer-slice';
 import type { PixelsMessage } from '../worker/protocol';
@@ -36,6 +37,7 @@ function copyPixels(p: PixelsMessage): PixelsMessage {
 }
 
 function createRuntime(services: StoreServices, set: SetState, get: GetState): Runtime {
+  let persistence: Promise<void> | null = null;
   const rt: Runtime = {
     services,
     teacherRoot: resolveUrl(services.baseUrl, TEACHER_ROOT_PATH),
@@ -51,6 +53,40 @@ function createRuntime(services: StoreServices, set: SetState, get: GetState): R
     pending: new Set(),
     now: services.now ?? defaultNow,
     yieldToUi: services.yieldToUi ?? defaultYield,
+    trainRun: 0,
+
+    requestPersistenceOnce() {
+      persistence ??= (async () => {
+        try {
+          await services.requestPersistence?.();
+        } catch {
+          // Only a request: the browser may refuse it; saving works without it.
+        }
+      })();
+      return persistence;
+    },
+
+    adoptModel(info) {
+      rt.modelGeneration++;
+      rt.rescoreJob++;
+      const batch = rt.nextBatch();
+      const meta = info.meta;
+      const { threshold, calibrated } = defaultThreshold(meta);
+      set((s) => ({
+        activeModelId: info.id,
+        modelStatus: 'ready',
+        modelError: null,
+        meta,
+        modelInfo: info,
+        scales: scalesFromMeta(meta),
+        sigma: sigmaFromMeta(meta),
+        threshold,
+        thresholdSource: calibrated ? 'calibration' : 'fallback',
+        items: s.items.map(requeue),
+      }));
+      rt.clearErrorsBefore(batch);
+      rt.pump();
+    },
 
     track(p) {
       rt.pending.add(p);
@@ -201,6 +237,7 @@ export function createInspectorStore(services: StoreServices): InspectorStore {
       ...createImagesSlice(set, get, rt),
       ...createViewerSlice(set, get, rt),
       ...createEngineSlice(set, get, rt),
+      ...createTrainingSlice(set, get, rt),
     };
   });
 }

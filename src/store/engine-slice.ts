@@ -35,13 +35,15 @@ export const createEngineSlice: SliceCreator<EngineSlice> = (set, get, rt) => ({
     })();
     rt.startPromise = rt.track(
       (async () => {
-        await Promise.all([init, get().loadModelIndex(), get().loadSampleIndex()]);
+        // The library is listed before the model is chosen: ?model= may name a saved model.
+        await Promise.all([init, get().loadModelIndex(), get().loadSampleIndex(), get().refreshLibrary()]);
         const { models, engineStatus } = get();
         if (engineStatus !== 'ready' || models.length === 0) return;
-        let id = models[0].id;
+        const first = models.find((m) => m.origin === 'shipped') ?? models[0];
+        let id = first.id;
         if (opts.preferredModelId) {
-          if (models.some((m) => m.id === opts.preferredModelId)) id = opts.preferredModelId;
-          else set((s) => ({ notes: [...s.notes, `Model "${opts.preferredModelId}" is not in the model list; showing "${models[0].title}".`] }));
+          if (models.some((m) => m.id === opts.preferredModelId && !m.unsaved)) id = opts.preferredModelId;
+          else set((s) => ({ notes: [...s.notes, `Model "${opts.preferredModelId}" is not in the model list; showing "${first.title}".`] }));
         }
         await get().selectModel(id);
       })(),

@@ -1,4 +1,4 @@
-import { baseName, describeFailure, resolveUrl, withName } from './logic';
+import { baseName, describeFailure, isBundleFileName, resolveUrl, withName } from './logic';
 import type { SliceCreator } from './runtime';
 import { selectSortedItems } from './selectors';
 import type { ImagesSlice } from './state';
@@ -112,6 +112,12 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
       const items = get().items;
       set({ items: [], selectedId: null });
       for (const i of items) if (i.image) rt.services.release?.(i.image);
+    },
+
+    openFiles: async (files) => {
+      const bundle = files.filter((f) => isBundleFileName(f.name));
+      const images = files.filter((f) => !isBundleFileName(f.name));
+      await Promise.all([bundle.length > 0 ? get().importBundle(bundle) : null, images.length > 0 ? get().addFiles(images) : null]);
     },
   };
 };

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta } from '../engine/model-meta';
+import type { TrainProgress } from '../worker/protocol';
 import {
+  appendLoss,
   categoryForModel,
+  checkTrainSettings,
+  DEFAULT_TRAIN_SETTINGS,
+  EMPTY_LOSS_HISTORY,
+  isBundleFileName,
+  trainFraction,
   clampSigma,
   defaultThreshold,
   describeFailure,
@@ -75,5 +82,43 @@ describe('store helpers', () => {
     expect(describeFailure('weird')).toEqual({ kind: 'internal', message: 'weird' });
     expect(withName('a.png', 'too small')).toBe('a.png: too small');
     expect(withName('a.png', '“a.png” is too small')).toBe('“a.png” is too small');
+  });
+});
+
+describe('training helpers', () => {
+  const p = (over: Partial<TrainProgress>): TrainProgress => ({
+    type: 'train-progress', phase: 'training', epoch: 1, epochs: 2, step: 1, stepsPerEpoch: 3, loss: 0.5, epochLosses: [], elapsedMs: 0, etaMs: Number.NaN, ...over,
+  });
+
+  it('builds the loss curve from progress events (global steps, epoch means, repeats ignored)', () => {
+    let h = appendLoss(EMPTY_LOSS_HISTORY, p({ phase: 'features', step: 4, loss: Number.NaN }));
+    expect(h).toBe(EMPTY_LOSS_HISTORY);
+    h = appendLoss(h, p({ step: 1, loss: 0.9 }));
+    h = appendLoss(h, p({ step: 2, loss: 0.8 }));
+    h = appendLoss(h, p({ step: 3, loss: 0.7, epochLosses: [0.8] }));
+    expect(appendLoss(h, p({ step: 3, loss: 0.7, epochLosses: [0.8] }))).toBe(h);
+    h = appendLoss(h, p({ epoch: 2, step: 1, loss: 0.6, epochLosses: [0.8] }));
+    expect(h).toEqual({ steps: [1, 2, 3, 4], losses: [0.9, 0.8, 0.7, 0.6], epochMeans: [0.8], stepsPerEpoch: 3 });
+  });
+
+  it('progress fraction over the three phases', () => {
+    expect(trainFraction(null)).toBe(0);
+    expect(trainFraction(p({ phase: 'features', step: 5, stepsPerEpoch: 10 }))).toBeCloseTo(0.05);
+    expect(trainFraction(p({ epoch: 2, step: 3 }))).toBeCloseTo(0.9);
+    expect(trainFraction(p({ epoch: 1, step: 3 }))).toBeCloseTo(0.5);
+    expect(trainFraction(p({ phase: 'calibrating', step: 10, stepsPerEpoch: 10 }))).toBeCloseTo(1);
+  });
+
+  it('settings checks and bundle file names', () => {
+    expect(checkTrainSettings(DEFAULT_TRAIN_SETTINGS)).toBeNull();
+    expect(checkTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, epochs: 0 })).toMatch(/Epochs/);
+    expect(checkTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, learningRate: 0 })).toMatch(/learning rate/);
+    expect(checkTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, learningRate: Number.NaN })).toMatch(/learning rate/);
+    expect(['a.ZIP', 'model.json', 'weights.bin'].map(isBundleFileName)).toEqual([true, true, true]);
+    expect(['a.png', 'zip.jpg', 'json'].map(isBundleFileName)).toEqual([false, false, false]);
+  });
+
+  it('describes storage failures', () => {
+    expect(describeFailure(Object.assign(new Error('quota'), { kind: 'storage' })).kind).toBe('storage');
   });
 });

@@ -2,7 +2,19 @@
  * Pure helpers of the store: index parsing, viewer defaults from a model's meta, failure messages.
  */
 import type { Fusion } from '../engine/anomaly-map';
-import type { ModelEntry, ModelMeta, SampleCategory, SampleEntry, ScaleSelection } from './types';
+import type { TrainProgress } from '../worker/protocol';
+import type {
+  LibraryModelInfo,
+  LossHistory,
+  ModelEntry,
+  ModelMeta,
+  SampleCategory,
+  SampleEntry,
+  ScaleSelection,
+  TrainPresetId,
+  TrainSettings,
+  TrainStart,
+} from './types';
 
 export const SIGMA_MIN = 0;
 export const SIGMA_MAX = 8;
@@ -144,7 +156,7 @@ export function baseName(path: string): string {
 
 /** What failed, from WorkerFailure (`kind`), ImageFileError (`reason`) or anything else. */
 export interface FailureInfo {
-  kind: 'input' | 'model' | 'backend' | 'out-of-memory' | 'internal' | 'image';
+  kind: 'input' | 'model' | 'backend' | 'out-of-memory' | 'storage' | 'internal' | 'image';
   message: string;
 }
 
@@ -153,7 +165,7 @@ export function describeFailure(e: unknown): FailureInfo {
   const message = typeof err?.message === 'string' && err.message ? err.message : String(e);
   if (err && typeof err.reason === 'string') return { kind: 'image', message };
   const kind = err?.kind;
-  if (kind === 'input' || kind === 'model' || kind === 'backend' || kind === 'out-of-memory' || kind === 'internal') {
+  if (kind === 'input' || kind === 'model' || kind === 'backend' || kind === 'out-of-memory' || kind === 'storage' || kind === 'internal') {
     return { kind, message };
   }
   return { kind: 'internal', message };
@@ -168,4 +180,104 @@ const BACKEND_LABELS: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL
 
 export function backendLabel(name: string): string {
   return BACKEND_LABELS[name] ?? name;
+}
+
+// ---- fine-tuning and the model library ----------------------------------------------------------------
+
+/**
+ * Adam learning rate of the presets, by start point. From new weights: the CLI's 0.005. Continuing from a
+ * trained model: 0.001 — Adam's first steps move every weight by about the learning rate whatever its
+ * gradient, and at 0.005 the first step doubled the loss of the shipped fabric model (0.149 → 0.295,
+ * 7 images, batch 5) and took 5 epochs to recover; at 0.001 the loss fell from the first step on
+ * (0.149 → 0.143 → … 0.139 after 5 epochs). Measured with e2e/fine-tune.e2e.ts on wasm.
+ */
+export const PRESET_LEARNING_RATE: Readonly<Record<TrainStart, number>> = { current: 0.001, fresh: 0.005 };
+
+/** Epochs of the training panel's presets (the learning rate follows the start point). */
+export const TRAIN_PRESETS: Readonly<Record<TrainPresetId, { label: string; epochs: number }>> = {
+  quick: { label: 'Quick', epochs: 5 },
+  standard: { label: 'Standard', epochs: 20 },
+  thorough: { label: 'Thorough', epochs: 50 },
+};
+
+export const TRAIN_PRESET_IDS: readonly TrainPresetId[] = ['quick', 'standard', 'thorough'];
+
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  start: 'current',
+  epochs: TRAIN_PRESETS.quick.epochs,
+  learningRate: PRESET_LEARNING_RATE.current,
+  augment: false,
+  name: '',
+};
+
+/** Most epochs the panel accepts (50 is the "thorough" preset; the worker has no upper limit). */
+export const MAX_TRAIN_EPOCHS = 500;
+
+/** The preset the settings match (epochs, and the learning rate for their start point), or 'custom'. */
+export function presetOf(settings: Pick<TrainSettings, 'start' | 'epochs' | 'learningRate'>): TrainPresetId | 'custom' {
+  if (settings.learningRate !== PRESET_LEARNING_RATE[settings.start]) return 'custom';
+  return TRAIN_PRESET_IDS.find((id) => TRAIN_PRESETS[id].epochs === settings.epochs) ?? 'custom';
+}
+
+/** A user-facing reason why the settings cannot start a run, or null. */
+export function checkTrainSettings(settings: TrainSettings): string | null {
+  const { epochs, learningRate } = settings;
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > MAX_TRAIN_EPOCHS) return `Epochs must be a whole number from 1 to ${MAX_TRAIN_EPOCHS}.`;
+  if (!Number.isFinite(learningRate) || learningRate <= 0 || learningRate >= 1) return 'The learning rate must be a number between 0 and 1 (e.g. 0.005).';
+  return null;
+}
+
+export const EMPTY_LOSS_HISTORY: LossHistory = { steps: [], losses: [], epochMeans: [], stepsPerEpoch: 0 };
+
+/** Adds a training-phase progress event to the loss curve (a repeated step is ignored). */
+export function appendLoss(h: LossHistory, p: TrainProgress): LossHistory {
+  if (p.phase !== 'training' || p.epoch < 1 || p.step < 1) return h;
+  const step = (p.epoch - 1) * p.stepsPerEpoch + p.step;
+  const last = h.steps.length > 0 ? h.steps[h.steps.length - 1] : 0;
+  const sameMeans = p.epochLosses.length === h.epochMeans.length;
+  if (step <= last && sameMeans) return h;
+  return {
+    steps: step > last ? [...h.steps, step] : h.steps,
+    losses: step > last ? [...h.losses, p.loss] : h.losses,
+    epochMeans: sameMeans ? h.epochMeans : p.epochLosses.slice(),
+    stepsPerEpoch: p.stepsPerEpoch,
+  };
+}
+
+/** Share of the whole run done, 0..1: teacher features 10 %, training 80 %, calibration 10 %. */
+export function trainFraction(p: TrainProgress | null): number {
+  if (!p) return 0;
+  const part = (done: number, total: number) => (total > 0 ? Math.min(1, Math.max(0, done / total)) : 0);
+  switch (p.phase) {
+    case 'features':
+      return 0.1 * part(p.step, p.stepsPerEpoch);
+    case 'training':
+      return 0.1 + 0.8 * part((p.epoch - 1) * p.stepsPerEpoch + p.step, p.epochs * p.stepsPerEpoch);
+    case 'calibrating':
+      return 0.9 + 0.1 * part(p.step, p.stepsPerEpoch);
+    default:
+      return 0;
+  }
+}
+
+/** Files that belong to a model bundle rather than to image inspection. */
+export function isBundleFileName(name: string): boolean {
+  return /\.(zip|json|bin)$/i.test(name);
+}
+
+/**
+ * The picker entry of a library model. Models fine-tuned from a listed model inherit its `path`, so the
+ * gallery of that model's sample category stays available.
+ */
+export function libraryEntry(info: LibraryModelInfo, models: readonly ModelEntry[]): ModelEntry {
+  const base = info.meta.fineTune?.baseModel;
+  const path = base ? models.find((m) => m.id === base)?.path : undefined;
+  return {
+    id: info.id,
+    title: info.name,
+    source: info.source,
+    origin: 'user',
+    teacher: info.teacher,
+    ...(path ? { path } : {}),
+  };
 }

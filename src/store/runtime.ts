@@ -5,7 +5,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { StoreServices } from './services';
 import type { InspectorState } from './state';
-import type { ImageItem } from './types';
+import type { ImageItem, LoadedModelInfo } from './types';
 
 export type SetState = StoreApi<InspectorState>['setState'];
 export type GetState = StoreApi<InspectorState>['getState'];
@@ -42,6 +42,15 @@ export interface Runtime {
   rescore(): void;
   /** Scores one item for the current settings now (MapSmoother caches make a repeat cheap). */
   scoreItemNow(id: string): void;
+  /**
+   * Makes a model the worker already holds the active one (a training run's result): like a finished
+   * selectModel — map defaults and threshold from its meta, every listed image re-run — without a load.
+   */
+  adoptModel(info: LoadedModelInfo): void;
+  /** Bumped per training run: progress events of an older run are ignored. */
+  trainRun: number;
+  /** Asks for persistent storage once per store (before the first save); never fails. */
+  requestPersistenceOnce(): Promise<void>;
 }
 
 export type SliceCreator<T> = (set: SetState, get: GetState, rt: Runtime) => T;

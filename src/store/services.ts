@@ -5,10 +5,17 @@
 import type {
   BackendInfo,
   BackendName,
+  BundleFileMessage,
+  ExportResult,
+  ExportTarget,
   InferResult,
+  LibraryListing,
+  LibraryModelInfo,
   LoadedModelInfo,
   ModelSource,
   PixelsMessage,
+  TrainRequestOptions,
+  TrainResult,
   WorkerEvent,
 } from '../worker/protocol';
 import type { InspectImage } from './types';
@@ -20,6 +27,17 @@ export interface InferenceService {
   /** May transfer (detach) pixels.rgba.buffer: the store always passes a copy. */
   infer(pixels: PixelsMessage): Promise<InferResult>;
   onEvent(listener: (e: WorkerEvent) => void): () => void;
+  /** Fine-tunes the loaded model (progress as 'train-progress' events); copies the pixels. */
+  train(images: PixelsMessage[], options: TrainRequestOptions): Promise<TrainResult>;
+  /** Stops a running training at its next step; true when one was running or queued. */
+  cancelTraining(): Promise<boolean>;
+  listModels(): Promise<LibraryListing>;
+  renameModel(modelId: string, name: string): Promise<LibraryModelInfo>;
+  deleteModel(modelId: string): Promise<void>;
+  /** Saves the active, trained and not yet saved model; the active model takes the returned id. */
+  saveTrained(name: string): Promise<LibraryModelInfo>;
+  exportModel(target?: ExportTarget): Promise<ExportResult>;
+  importBundle(files: readonly BundleFileMessage[], teacherRoot: string, name?: string): Promise<LibraryModelInfo>;
 }
 
 /** Thrown by StoreServices.fetchJson / fetchBlob when the resource does not exist. */
@@ -45,4 +63,11 @@ export interface StoreServices {
   yieldToUi?(): Promise<void>;
   /** Clock for timings, ms (default performance.now / Date.now). */
   now?(): number;
+  /** Hands a file to the user (a download in the browser). */
+  saveFile?(fileName: string, bytes: Uint8Array<ArrayBuffer>, type: string): void;
+  /**
+   * Asks the browser not to evict this site's storage (navigator.storage.persist()); called once before
+   * the first save to the model library. Failures are ignored.
+   */
+  requestPersistence?(): Promise<boolean>;
 }

@@ -2,13 +2,16 @@
  * The store's state, as four slices. Actions live next to the data they change; derived values (sorted
  * list, verdicts, gallery) are selectors in selectors.ts.
  */
+import type { ExportTarget } from '../worker/protocol';
 import type {
   AppError,
   BackendInfo,
   BackendName,
   ColormapName,
   ImageItem,
+  LibraryModelInfo,
   LoadedModelInfo,
+  LossHistory,
   LoadStatus,
   ModelEntry,
   ModelMeta,
@@ -17,6 +20,12 @@ import type {
   ScaleSelection,
   StageTimings,
   ThresholdSource,
+  TrainImageItem,
+  TrainOutcome,
+  TrainPresetId,
+  TrainProgress,
+  TrainSettings,
+  TrainStatus,
   ViewMode,
   ZoomMode,
 } from './types';
@@ -43,8 +52,34 @@ export interface ModelsSlice {
   /**
    * Loads a model in the worker. Every listed image that has pixels is queued again and re-run with the
    * new model when it is ready: scores of different models are not comparable, so none are kept.
+   * Refused (error banner) while a training run is going on.
    */
   selectModel(id: string): Promise<void>;
+
+  // ---- the user's model library (IndexedDB in the worker) ----
+  /** Saved models, newest first, as the worker listed them; their picker entries (origin 'user') follow it. */
+  library: LibraryModelInfo[];
+  libraryStatus: LoadStatus;
+  libraryError: string | null;
+  /** navigator.storage.estimate() from the listing: bytes used by the site and its quota. */
+  libraryStorage: { usage: number; quota: number } | null;
+  libraryUnreadable: { id: string; reason: string }[];
+  /** Confirmation of the last library action (saved, imported, renamed, deleted, exported). */
+  libraryNotice: string | null;
+  /** A save, rename, delete, import or export is in progress. */
+  libraryBusy: boolean;
+
+  /** Lists the library again and brings the picker's "Your models" in step (at start and after every change). */
+  refreshLibrary(): Promise<void>;
+  renameLibraryModel(id: string, name: string): Promise<boolean>;
+  /** Deletes a saved model; when it is the active one it stays loaded, as an unsaved model. */
+  deleteLibraryModel(id: string): Promise<boolean>;
+  /** Saves the active model (trained here, not saved yet) under `name`; it then becomes that library entry. */
+  saveActiveModel(name: string): Promise<LibraryModelInfo | null>;
+  /** Downloads the active model (default) or a library model as a bundle .zip. */
+  exportModel(target?: ExportTarget): Promise<boolean>;
+  /** Checks and stores a dropped bundle (.zip, or model.json + weights.bin + meta.json); errors go to the banner. */
+  importBundle(files: readonly FileInput[], name?: string): Promise<LibraryModelInfo | null>;
 }
 
 export interface FileInput {
@@ -66,6 +101,11 @@ export interface ImagesSlice {
   moveSelection(delta: number): void;
   removeImage(id: string): void;
   clearImages(): void;
+  /**
+   * Opens dropped / picked / pasted files: model bundle files (.zip, .json, .bin) go to importBundle,
+   * everything else is inspected as an image.
+   */
+  openFiles(files: readonly FileInput[]): Promise<void>;
 }
 
 export interface ViewerSlice {
@@ -121,4 +161,36 @@ export interface EngineSlice {
   dispose(): void;
 }
 
-export type InspectorState = ModelsSlice & ImagesSlice & ViewerSlice & EngineSlice;
+export interface TrainingSlice {
+  /** Normal images to fine-tune on, in the order added. */
+  trainImages: TrainImageItem[];
+  trainSettings: TrainSettings;
+  trainStatus: TrainStatus;
+  /** Cancel was asked for; the run stops at its next step. */
+  trainCancelling: boolean;
+  /** The last progress event of the running (or last) run. */
+  trainProgress: TrainProgress | null;
+  lossHistory: LossHistory;
+  trainOutcome: TrainOutcome | null;
+
+  /** Decodes the files one at a time (thumbnails + pixels); bad files are marked and reported. */
+  addTrainFiles(files: readonly FileInput[]): Promise<void>;
+  removeTrainImage(id: string): void;
+  clearTrainImages(): void;
+  /**
+   * Invalid numbers are kept as typed; startTraining checks them. Changing the start point also moves a
+   * preset learning rate to that start point's (0.001 current, 0.005 fresh); a typed one stays.
+   */
+  setTrainSettings(patch: Partial<TrainSettings>): void;
+  /** Sets the preset's epochs and the learning rate for the current start point. */
+  applyTrainPreset(id: TrainPresetId): void;
+  /**
+   * Fine-tunes the active model on the ready images in the worker (on its backend). Done: the trained
+   * model becomes the active one with its calibrated threshold and the listed images are re-scored;
+   * saved right away when a name was entered. Cancelled, diverged or failed: the previous model stays.
+   */
+  startTraining(): Promise<void>;
+  cancelTraining(): Promise<void>;
+}
+
+export type InspectorState = ModelsSlice & ImagesSlice & ViewerSlice & EngineSlice & TrainingSlice;

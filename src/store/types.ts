@@ -9,11 +9,16 @@ import type {
   BackendInfo,
   BackendName,
   InferResult,
+  LibraryListing,
+  LibraryModelInfo,
   LoadedModelInfo,
   ModelSource,
   PixelsMessage,
   RawMaps,
   StageTimings,
+  TrainCalibration,
+  TrainPhase,
+  TrainProgress,
   WorkerEvent,
 } from '../worker/protocol';
 
@@ -38,6 +43,11 @@ export interface ModelEntry {
   path?: string;
   teacher?: string;
   eval?: ModelEval;
+  /**
+   * A model trained in this session that lives only in the worker's memory (not saved, or deleted from
+   * the library while loaded). It cannot be loaded again: choosing another model discards it.
+   */
+  unsaved?: boolean;
 }
 
 export interface SampleEntry {
@@ -122,4 +132,70 @@ export type ZoomMode = 'fit' | '1:1';
 export type ThresholdSource = 'calibration' | 'fallback' | 'user';
 export type Verdict = 'ok' | 'anomaly' | 'pending' | 'error';
 
-export type { BackendInfo, BackendName, ColormapName, InferResult, LoadedModelInfo, ModelMeta, StageTimings, WorkerEvent };
+/** A normal image for fine-tuning: decoded on the page, its pixels sent (copied) to the worker. */
+export interface TrainImageItem {
+  id: string;
+  name: string;
+  image: InspectImage | null;
+  status: 'decoding' | 'ready' | 'error';
+  error: string | null;
+}
+
+/** idle: never run; running (also while cancelling); the others: how the last run ended. */
+export type TrainStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'diverged' | 'failed';
+
+export type TrainStart = 'current' | 'fresh';
+
+/** What the training panel's fields hold. */
+export interface TrainSettings {
+  start: TrainStart;
+  epochs: number;
+  learningRate: number;
+  augment: boolean;
+  /** Library name: a successful run is saved under it right away (empty: kept in memory, save later). */
+  name: string;
+}
+
+export type TrainPresetId = 'quick' | 'standard' | 'thorough';
+
+/** The loss curve so far: one point per optimisation step, and each finished epoch's mean at its last step. */
+export interface LossHistory {
+  /** Global step numbers, 1-based ((epoch − 1) × stepsPerEpoch + step). */
+  steps: number[];
+  losses: number[];
+  /** Mean loss of epoch e (index e − 1) sits at step e × stepsPerEpoch. */
+  epochMeans: number[];
+  stepsPerEpoch: number;
+}
+
+/** The outcome of the last finished run (also after cancel / divergence / failure). */
+export interface TrainOutcome {
+  status: Exclude<TrainStatus, 'idle' | 'running'>;
+  message: string;
+  warnings: string[];
+  epochLosses: number[];
+  elapsedMs: number;
+  /** Done runs only: the trained model and its calibration. */
+  model: LoadedModelInfo | null;
+  calibration: TrainCalibration | null;
+  /** The library entry when the run was saved right away. */
+  saved: LibraryModelInfo | null;
+  /** Why saving failed (the trained model is still active, unsaved). */
+  saveError: string | null;
+}
+
+export type {
+  BackendInfo,
+  BackendName,
+  ColormapName,
+  InferResult,
+  LibraryListing,
+  LibraryModelInfo,
+  LoadedModelInfo,
+  ModelMeta,
+  StageTimings,
+  TrainCalibration,
+  TrainPhase,
+  TrainProgress,
+  WorkerEvent,
+};

@@ -1,17 +1,28 @@
 /**
- * The inspection page: header (model, backend), error banner, inputs + samples + image list on the left,
- * the viewer on the right. App-wide: paste, drop anywhere, keyboard shortcuts.
+ * The page: header (model, backend), error banner, and three views as tabs — Inspect (inputs + samples +
+ * image list on the left, the viewer on the right), Teach (fine-tuning on your normal images) and Your
+ * models (saved models, export, import). App-wide: paste, drop anywhere (model bundles are imported,
+ * images inspected), keyboard shortcuts.
  */
-import { useEffect } from 'react';
-import type { InspectorStore } from '../store';
+import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { isBundleFileName, trainFraction, type InspectorStore } from '../store';
 import { ErrorBanner } from './ErrorBanner';
 import { Gallery } from './Gallery';
 import { Header } from './Header';
 import { ImageList } from './ImageList';
 import { filesOf, InputPanel } from './InputPanel';
+import { LibraryPanel } from './LibraryPanel';
 import { SHORTCUT_HELP, shortcutFor } from './shortcuts';
-import { StoreContext, useInspectorStore } from './store-context';
+import { StoreContext, useInspector, useInspectorStore } from './store-context';
+import { TrainPanel } from './TrainPanel';
 import { Viewer } from './Viewer';
+
+type TabId = 'inspect' | 'teach' | 'models';
+const TABS: readonly { id: TabId; label: string }[] = [
+  { id: 'inspect', label: 'Inspect' },
+  { id: 'teach', label: 'Teach' },
+  { id: 'models', label: 'Your models' },
+];
 
 export function App({ store }: { store: InspectorStore }) {
   return (
@@ -21,7 +32,23 @@ export function App({ store }: { store: InspectorStore }) {
   );
 }
 
-function useGlobalInput(store: InspectorStore): void {
+/**
+ * Files from a paste or a drop outside the drop zones: model bundles are imported; images are inspected,
+ * or added to the training images while the Teach tab is open.
+ */
+function openAnywhere(store: InspectorStore, files: { blob: Blob; name: string }[], tab: TabId): void {
+  const s = store.getState();
+  if (tab !== 'teach') {
+    void s.openFiles(files);
+    return;
+  }
+  const bundle = files.filter((f) => isBundleFileName(f.name));
+  const images = files.filter((f) => !isBundleFileName(f.name));
+  if (bundle.length > 0) void s.importBundle(bundle);
+  if (images.length > 0) void s.addTrainFiles(images);
+}
+
+function useGlobalInput(store: InspectorStore, tabRef: { readonly current: TabId }): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || (e.repeat && (e.key === 'o' || e.key === 'f'))) return;
@@ -48,7 +75,7 @@ function useGlobalInput(store: InspectorStore): void {
       const files = filesOf(e.clipboardData?.files);
       if (files.length === 0) return; // plain text: leave it to the focused input
       e.preventDefault();
-      void store.getState().addFiles(files);
+      openAnywhere(store, files, tabRef.current);
     };
     const isFileDrag = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
     // Dropping files anywhere on the page inspects them (the drop zone handles its own drops first);
@@ -60,7 +87,7 @@ function useGlobalInput(store: InspectorStore): void {
       if (!isFileDrag(e) || e.defaultPrevented) return;
       e.preventDefault();
       const files = filesOf(e.dataTransfer?.files);
-      if (files.length > 0) void store.getState().addFiles(files);
+      if (files.length > 0) openAnywhere(store, files, tabRef.current);
     };
     window.addEventListener('keydown', onKey);
     window.addEventListener('paste', onPaste);
@@ -72,24 +99,84 @@ function useGlobalInput(store: InspectorStore): void {
       window.removeEventListener('dragover', onDragOver);
       window.removeEventListener('drop', onDrop);
     };
-  }, [store]);
+  }, [store, tabRef]);
+}
+
+/** Tabs with the roving tab index of the WAI-ARIA tabs pattern (←/→/Home/End move and activate). */
+function TabBar({ tab, onSelect }: { tab: TabId; onSelect: (t: TabId) => void }) {
+  const refs = useRef(new Map<TabId, HTMLButtonElement>());
+  const training = useInspector((s) => (s.trainStatus === 'running' ? Math.round(trainFraction(s.trainProgress) * 100) : null));
+  const onKeyDown = (e: ReactKeyboardEvent<HTMLButtonElement>) => {
+    const i = TABS.findIndex((t) => t.id === tab);
+    let j = -1;
+    if (e.key === 'ArrowRight') j = (i + 1) % TABS.length;
+    else if (e.key === 'ArrowLeft') j = (i - 1 + TABS.length) % TABS.length;
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = TABS.length - 1;
+    if (j < 0) return;
+    e.preventDefault();
+    onSelect(TABS[j].id);
+    refs.current.get(TABS[j].id)?.focus();
+  };
+  return (
+    <nav className="tabs" role="tablist" aria-label="Views">
+      {TABS.map((t) => (
+        <button
+          key={t.id}
+          ref={(el) => {
+            if (el) refs.current.set(t.id, el);
+            else refs.current.delete(t.id);
+          }}
+          type="button"
+          role="tab"
+          id={`tab-${t.id}`}
+          data-testid={`tab-${t.id}`}
+          aria-selected={tab === t.id}
+          aria-controls={`panel-${t.id}`}
+          tabIndex={tab === t.id ? 0 : -1}
+          className={`tab${tab === t.id ? ' tab-selected' : ''}`}
+          onClick={() => onSelect(t.id)}
+          onKeyDown={onKeyDown}
+        >
+          {t.label}
+          {t.id === 'teach' && training !== null && <span className="chip chip-pending tab-badge">training {training} %</span>}
+        </button>
+      ))}
+    </nav>
+  );
 }
 
 function Shell() {
   const store = useInspectorStore();
-  useGlobalInput(store);
+  const [tab, setTab] = useState<TabId>('inspect');
+  const tabRef = useRef(tab);
+  tabRef.current = tab;
+  useGlobalInput(store, tabRef);
   return (
     <div className="app">
       <Header />
+      <TabBar tab={tab} onSelect={setTab} />
       <ErrorBanner />
-      <main className="layout">
-        <aside className="sidebar" aria-label="Images">
-          <InputPanel />
-          <Gallery />
-          <ImageList />
-        </aside>
-        <Viewer />
-      </main>
+      {tab === 'inspect' && (
+        <main className="layout" role="tabpanel" id="panel-inspect" aria-labelledby="tab-inspect">
+          <aside className="sidebar" aria-label="Images">
+            <InputPanel />
+            <Gallery />
+            <ImageList />
+          </aside>
+          <Viewer />
+        </main>
+      )}
+      {tab === 'teach' && (
+        <main className="page-panel" role="tabpanel" id="panel-teach" aria-labelledby="tab-teach">
+          <TrainPanel onInspect={() => setTab('inspect')} />
+        </main>
+      )}
+      {tab === 'models' && (
+        <main className="page-panel" role="tabpanel" id="panel-models" aria-labelledby="tab-models">
+          <LibraryPanel />
+        </main>
+      )}
       <footer className="help-line">
         <span className="muted">Keys (outside text fields):</span>
         {SHORTCUT_HELP.map(([k, what]) => (

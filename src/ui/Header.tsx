@@ -28,9 +28,23 @@ function ms(v: number): string {
 }
 
 export function Header() {
-  const { models, activeModelId, modelStatus, selectModel } = useInspector(
-    useShallow((s) => ({ models: s.models, activeModelId: s.activeModelId, modelStatus: s.modelStatus, selectModel: s.selectModel })),
+  const { models, activeModelId, modelStatus, selectModel, training } = useInspector(
+    useShallow((s) => ({
+      models: s.models,
+      activeModelId: s.activeModelId,
+      modelStatus: s.modelStatus,
+      selectModel: s.selectModel,
+      training: s.trainStatus === 'running',
+    })),
   );
+  const shipped = models.filter((m) => m.origin === 'shipped');
+  const yours = models.filter((m) => m.origin !== 'shipped');
+  const active = models.find((m) => m.id === activeModelId);
+  const choose = (id: string) => {
+    // A trained model that was not saved lives only in the worker: choosing another one discards it.
+    if (active?.unsaved && id !== active.id && !window.confirm(`"${active.title}" is not saved. Choosing another model discards it. Continue?`)) return;
+    void selectModel(id);
+  };
   const statusText = useInspector(modelStatusText);
   const { backend, engineStatus, timings, notes } = useInspector(
     useShallow((s) => ({ backend: s.backend, engineStatus: s.engineStatus, timings: s.lastTimings, notes: s.notes })),
@@ -48,16 +62,30 @@ export function Header() {
           id="model-picker"
           data-testid="model-picker"
           value={activeModelId ?? ''}
-          disabled={models.length === 0}
-          onChange={(e) => void selectModel(e.target.value)}
+          disabled={models.length === 0 || training}
+          title={training ? 'A training run is going on: cancel it or let it finish to choose another model' : undefined}
+          onChange={(e) => choose(e.target.value)}
         >
           {models.length === 0 && <option value="">no models</option>}
-          {models.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.title}
-              {m.origin === 'user' ? ' (yours)' : ''}
-            </option>
-          ))}
+          {shipped.length > 0 && (
+            <optgroup label="Shipped">
+              {shipped.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.title}
+                </option>
+              ))}
+            </optgroup>
+          )}
+          {yours.length > 0 && (
+            <optgroup label="Your models">
+              {yours.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.title}
+                  {m.unsaved ? ' (not saved)' : ''}
+                </option>
+              ))}
+            </optgroup>
+          )}
         </select>
         <span data-testid="model-status" className={`status status-${modelStatus}`} role="status" aria-live="polite">
           {statusText}

@@ -14,6 +14,7 @@ function hasFiles(e: DragEvent): boolean {
 
 export function InputPanel() {
   const addFiles = useInspector((s) => s.addFiles);
+  const openFiles = useInspector((s) => s.openFiles);
   const [over, setOver] = useState(false);
   const depth = useRef(0);
 
@@ -37,7 +38,8 @@ export function InputPanel() {
     depth.current = 0;
     setOver(false);
     const files = filesOf(e.dataTransfer?.files);
-    if (files.length > 0) void addFiles(files);
+    // Model bundles (.zip, or model.json + weights.bin + meta.json) are imported, images inspected.
+    if (files.length > 0) void openFiles(files);
   };
 
   return (
@@ -70,6 +72,7 @@ export function InputPanel() {
           />
         </label>
         <p className="muted small">PNG, JPEG, WebP, BMP or GIF · up to 50 megapixels · nothing leaves this tab</p>
+        <p className="muted small">Dropping a model bundle (.zip) imports it into “Your models”.</p>
       </div>
     </section>
   );

@@ -34,5 +34,21 @@ export function createBrowserServices(client: InferenceService): StoreServices {
       if (image.thumbnail.startsWith('blob:')) URL.revokeObjectURL(image.thumbnail);
     },
     yieldToUi: () => new Promise((r) => setTimeout(r, 0)),
+    saveFile(fileName, bytes, type) {
+      const url = URL.createObjectURL(new Blob([bytes], { type }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = fileName;
+      a.rel = 'noopener';
+      document.body.append(a);
+      a.click();
+      a.remove();
+      // The download has its own reference to the blob once it started.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    },
+    async requestPersistence() {
+      // Window only (the worker cannot ask): keeps the browser from evicting saved models under pressure.
+      return (await navigator.storage?.persist?.()) ?? false;
+    },
   };
 }
