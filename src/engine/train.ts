@@ -85,6 +85,18 @@ export interface TrainerState {
   losses: number[];
 }
 
+/**
+ * Adam's ε, the same on every backend. Left to tfjs it is the backend's epsilon(), and tfjs's WebGL backend
+ * reports 16-bit precision (ε = 1e-4) exactly when float32 render targets are enabled — on WebGL the
+ * updates of small-gradient weights came out ~1000× damped and training followed another path than on
+ * wasm/cpu/WebGPU (ε = 1e-7; measured in headless Chromium). A device that really renders only float16
+ * keeps 1e-4: 1e-7 would round to zero there.
+ */
+export function adamEpsilon(): number {
+  const realHalfFloatWebgl = tf.getBackend() === 'webgl' && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  return realHalfFloatWebgl ? 1e-4 : 1e-7;
+}
+
 export class Trainer {
   readonly optimizer: tf.AdamOptimizer;
   private readonly rng: SeededRandom;
@@ -97,7 +109,7 @@ export class Trainer {
   ) {
     validateTrainConfig(config);
     if (source.count < 1) throw new Error('training needs at least one image');
-    this.optimizer = tf.train.adam(config.learningRate, config.beta1, config.beta2);
+    this.optimizer = tf.train.adam(config.learningRate, config.beta1, config.beta2, adamEpsilon());
     this.rng = new SeededRandom(config.seed * 7919 + 17);
     this.state = { epoch: 0, rngState: this.rng.getState(), losses: [] };
   }
