@@ -3,6 +3,7 @@
  * may need the DOM at run time (`ImageBitmap` is only a type).
  */
 import type { ColormapName } from '../data/colormap';
+import type { GallerySample } from '../data/synthetic/plan';
 import type { MapSmoother } from '../data/map-render';
 import type { ModelMeta } from '../engine/model-meta';
 import type {
@@ -50,15 +51,8 @@ export interface ModelEntry {
   unsaved?: boolean;
 }
 
-export interface SampleEntry {
-  /** Path relative to the app's base URL, e.g. samples/fabric/hole_003.png. */
-  file: string;
-  label: 'good' | 'defect';
-  defect: string | null;
-  mask: string | null;
-  width: number;
-  height: number;
-}
+/** One gallery image of samples/index.json (the generator writes that shape). */
+export type SampleEntry = GallerySample;
 
 export interface SampleCategory {
   id: string;
