@@ -31,7 +31,7 @@ export interface BackendInfo {
 }
 
 import type { ModelMeta } from '../engine/model-meta';
-import type { TrainOptions, TrainProgress } from './fine-tune';
+import type { FineTuneOutcome, TrainOptions, TrainProgress } from './fine-tune';
 import type { LibraryModelInfo } from './model-library';
 
 export type { TrainOptions, TrainPhase, TrainProgress } from './fine-tune';
@@ -116,18 +116,8 @@ export type TrainResult =
       /** Why saving under `saveAs` failed (the trained model is still active; saveTrained can retry). */
       saveError?: WorkerError;
     }
-  | { status: 'cancelled'; message: string; warnings: string[]; epochLosses: number[]; elapsedMs: number }
-  | {
-      status: 'diverged';
-      /** "training diverged at epoch e step s (loss …); kept the last good weights (…) — try a lower learning rate" */
-      message: string;
-      epoch: number;
-      step: number;
-      loss: number;
-      warnings: string[];
-      epochLosses: number[];
-      elapsedMs: number;
-    };
+  // cancelled / diverged: as the fine-tuning run reports them (no tensors in those)
+  | Extract<FineTuneOutcome, { status: 'cancelled' | 'diverged' }>;
 
 /** A file for importBundle: a bundle .zip, or one of model.json / weights.bin / meta.json. */
 export interface BundleFileMessage {
