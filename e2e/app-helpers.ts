@@ -14,6 +14,19 @@ export function readSampleIndex(): SampleIndex {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, 'public/samples/index.json'), 'utf8')) as SampleIndex;
 }
 
+/** The category's defect sample with the largest mask: localisation checks should not hinge on a 10-px speck. */
+export function largestDefect(samples: readonly SampleEntry[]): SampleEntry {
+  return samples
+    .filter((s) => s.label === 'defect' && s.mask)
+    .map((s) => {
+      const m = readPublicPng(s.mask!);
+      let area = 0;
+      for (let i = 0; i < m.width * m.height; i++) if (m.data[i * 4] > 127) area++;
+      return { s, area };
+    })
+    .sort((a, b) => b.area - a.area)[0].s;
+}
+
 export function readPublicPng(rel: string): PNG {
   return PNG.sync.read(readFileSync(path.join(REPO_ROOT, 'public', rel)));
 }

@@ -15,21 +15,12 @@ import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { encodePng } from '../cli/lib/image-io';
 import { renderSample } from '../src/data/synthetic';
 import { InstrumentedPage, REPO_ROOT, launchChromium, openApp, screenshot } from './browser';
-import { maskHitNear, readPublicPng, readSampleIndex, type SampleEntry, viewerState, waitForIdle, waitForModel } from './app-helpers';
+import { maskHitNear, readPublicPng, readSampleIndex, type SampleEntry, viewerState, waitForIdle, waitForModel, largestDefect } from './app-helpers';
 
 const index = readSampleIndex();
 const category = index.categories[0];
 const goods = category.samples.filter((s) => s.label === 'good');
-/** The defect with the largest mask (as in inspect.e2e.ts). */
-const defective: SampleEntry = category.samples
-  .filter((s) => s.label === 'defect' && s.mask)
-  .map((s) => {
-    const m = readPublicPng(s.mask!);
-    let area = 0;
-    for (let i = 0; i < m.width * m.height; i++) if (m.data[i * 4] > 127) area++;
-    return { s, area };
-  })
-  .sort((a, b) => b.area - a.area)[0].s;
+const defective: SampleEntry = largestDefect(category.samples);
 const defectName = path.basename(defective.file);
 const mask = readPublicPng(defective.mask!);
 const MODEL_NAME = 'E2E fabric line';

@@ -10,20 +10,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { InstrumentedPage, REPO_ROOT, launchChromium, openApp, screenshot } from './browser';
-import { SampleEntry, maskHitNear, readPublicPng, readSampleIndex, viewerState, waitForIdle, waitForModel } from './app-helpers';
+import { SampleEntry, maskHitNear, readPublicPng, readSampleIndex, viewerState, waitForIdle, waitForModel, largestDefect } from './app-helpers';
 
 const index = readSampleIndex();
 const category = index.categories[0];
-/** The defect with the largest mask: the localisation check should not hinge on a 10-px speck. */
-const defective: SampleEntry = category.samples
-  .filter((s) => s.label === 'defect' && s.mask)
-  .map((s) => {
-    const m = readPublicPng(s.mask!);
-    let area = 0;
-    for (let i = 0; i < m.width * m.height; i++) if (m.data[i * 4] > 127) area++;
-    return { s, area };
-  })
-  .sort((a, b) => b.area - a.area)[0].s;
+const defective: SampleEntry = largestDefect(category.samples);
 const good = category.samples.find((s) => s.label === 'good')!;
 
 /**
