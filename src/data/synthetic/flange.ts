@@ -10,7 +10,8 @@
  * azimuth ±10°.
  *
  * Defects: `scratch` (thin bright or dark line on the metal), `missing_hole` (one bolt hole not
- * drilled: the face continues), `misplaced_hole` (one hole drilled 11–17 px off the pitch circle),
+ * drilled: the face continues), `misplaced_hole` (one hole drilled 17–22° away from its place on the
+ * pitch circle),
  * `contamination` (oil or rust spot on the metal).
  */
 import type { SeededRandom } from '../../engine/random.ts';
@@ -105,18 +106,14 @@ function drawDefect(kind: string, size: DefectSize, rng: SeededRandom, scene: Fl
       return { kind: 'missing_hole', hole: randomInt(rng, 0, BOLT_HOLES - 1) };
     case 'misplaced_hole': {
       const hole = randomInt(rng, 0, BOLT_HOLES - 1);
-      // Off the pitch circle (outwards up to 17 px, inwards up to 14 px so that the hole clears the
-      // outer chamfer and the hub), plus a little sideways.
-      const radial = rng.next() < 0.5 ? uniform(rng, 12, 17) : -uniform(rng, 11, 14);
-      const tangential = uniform(rng, -8, 8);
-      const a = scene.patternAngle + (hole * 2 * Math.PI) / BOLT_HOLES;
-      const c = holeCentre(scene, hole);
-      const s = scene.scale;
-      return {
-        kind: 'misplaced_hole',
-        hole,
-        to: { x: c.x + s * (radial * Math.cos(a) - tangential * Math.sin(a)), y: c.y + s * (radial * Math.sin(a) + tangential * Math.cos(a)) },
-      };
+      // A wrong indexing step: the hole is drilled on the pitch circle but 17–22° away from its place
+      // (23–30 px), leaving its own place undrilled. The first version moved holes 11–17 px off the circle,
+      // so the new hole overlapped its old footprint and the default model scored 9 of 12 below the worst
+      // normal part.
+      const offset = ((rng.next() < 0.5 ? -1 : 1) * uniform(rng, 17, 22) * Math.PI) / 180;
+      const a = scene.patternAngle + (hole * 2 * Math.PI) / BOLT_HOLES + offset;
+      const r = PITCH_RADIUS * scene.scale;
+      return { kind: 'misplaced_hole', hole, to: { x: scene.cx + r * Math.cos(a), y: scene.cy + r * Math.sin(a) } };
     }
     default:
       throw new RangeError(`flange has no defect kind "${kind}"`);
