@@ -1,9 +1,30 @@
 /**
  * npx tsx cli/results-table.ts <runs dir> — a markdown table of every <run>/meta.json + <run>/eval.json
  * below the folder (as written by cli/ablation.sh).
+ * npx tsx cli/results-table.ts --shipped — the shipped models (public/models/students, by npm run make:models)
+ * with their quantization candidates.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+
+const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+
+if (process.argv[2] === '--shipped') {
+  const root = 'public/models/students';
+  console.log('| category | epochs | train min | image AUROC | pixel AUROC | PRO | shipped weights | float32 / float16 / uint8: image · pixel AUROC |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const name of readdirSync(root).sort()) {
+    const dir = path.join(root, name);
+    if (!existsSync(path.join(dir, 'eval.json'))) continue;
+    const ev = JSON.parse(readFileSync(path.join(dir, 'eval.json'), 'utf8'));
+    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+    const q = ev.quantization as { shipped: string; candidates: { dtype: string; bytes: number; image_auroc: number; pixel_auroc: number }[] };
+    const shipped = q.candidates.find((c) => c.dtype === q.shipped)!;
+    const cands = q.candidates.map((c) => `${f(c.image_auroc)} · ${f(c.pixel_auroc)}`).join(' / ');
+    console.log(`| ${ev.category} | ${meta.training.epochs} | ${meta.training.minutes.toFixed(1)} | ${f(ev.image_auroc)} | ${f(ev.pixel_auroc)} | ${f(ev.pro)} | ${q.shipped}, ${(shipped.bytes / 1e6).toFixed(2)} MB | ${cands} |`);
+  }
+  process.exit(0);
+}
 
 const root = process.argv[2] ?? 'runs/ablation';
 const rows: string[] = [];
@@ -12,7 +33,6 @@ for (const name of readdirSync(root).sort()) {
   if (!existsSync(path.join(dir, 'eval.json')) || !existsSync(path.join(dir, 'meta.json'))) continue;
   const ev = JSON.parse(readFileSync(path.join(dir, 'eval.json'), 'utf8'));
   const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
-  const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
   const params = meta.student.widths.join('/') + ` e${meta.student.embedChannels}`;
   // A second evaluation with the other scale selection, when cli/ablation.sh wrote one.
   const altFile = path.join(dir, 'eval-alt', 'eval.json');
