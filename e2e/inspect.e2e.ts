@@ -88,9 +88,20 @@ describe(`inspection app on wasm (${category.id})`, () => {
     expect(v.score).toBeGreaterThan(0);
     expect(maskHitNear(mask, v.hotX * mask.width, v.hotY * mask.height, 3)).toBe(true);
     expect(await page.getByTestId('stage-timings').textContent()).toMatch(/teacher.*student.*maps/is);
-    const longTasks = await app.longTasks();
-    console.log(`long tasks during decode + inference + render: ${JSON.stringify(longTasks.map((d) => Math.round(d)))}`);
-    expect(Math.max(0, ...longTasks)).toBeLessThan(50);
+    // Longest main-thread task per drop (decode, worker round trip, smoothing, colormap, React render). Our
+    // own blocking work would show in every drop; a task stretched by the OS giving both cores to other
+    // processes (e.g. the previous test file's browser shutting down) shows in one. So: three drops, and the
+    // median drop must stay under 50 ms.
+    const worst = [Math.max(0, ...(await app.longTasks()))];
+    for (const repeat of ['repeat-1.png', 'repeat-2.png']) {
+      await dropFiles(page, [{ name: repeat, type: 'image/png', bytes: await publicFile(defective.file) }], () => app.resetLongTasks());
+      await page.locator(`[data-testid="image-list-item"][data-name="${repeat}"]`).waitFor();
+      await waitForIdle(page);
+      worst.push(Math.max(0, ...(await app.longTasks())));
+    }
+    console.log(`longest main-thread task per drop (decode + inference + render), ms: ${JSON.stringify(worst.map(Math.round))}`);
+    expect([...worst].sort((a, b) => a - b)[1]).toBeLessThan(50);
+    await page.locator(`[data-testid="image-list-item"][data-name="${name}"]`).click();
     await screenshot(page, '02-defect-overlay');
   });
 
