@@ -79,6 +79,8 @@ export interface ViewerState {
 }
 
 export async function viewerState(page: Page): Promise<ViewerState> {
+  // Two animation frames first: the viewer draws in an effect after React commits the new state.
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
   return page.getByTestId('overlay-canvas').evaluate(async (el) => {
     const canvas = el as HTMLCanvasElement;
     const ctx = canvas.getContext('2d');

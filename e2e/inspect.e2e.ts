@@ -156,10 +156,10 @@ describe(`inspection app on wasm (${category.id})`, () => {
     expect(items.map((i) => i.score)).toEqual(scores); // sorted by score, descending
     const threshold = page.getByTestId('threshold-input');
     await threshold.fill(String(scores[scores.length - 1] / 2));
-    expect((await listItems(page)).every((i) => i.verdict === 'anomaly')).toBe(true);
+    await expect.poll(async () => (await listItems(page)).every((i) => i.verdict === 'anomaly')).toBe(true);
     await threshold.fill(String(scores[0] * 2));
-    expect((await listItems(page)).every((i) => i.verdict === 'ok')).toBe(true);
-    expect(await page.getByTestId('verdict').getAttribute('data-verdict')).toBe('ok');
+    await expect.poll(async () => (await listItems(page)).every((i) => i.verdict === 'ok')).toBe(true);
+    await expect.poll(() => page.getByTestId('verdict').getAttribute('data-verdict')).toBe('ok');
   });
 
   it('a bad file is explained, and the next good file still works', async () => {
