@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../cli/lib/backend';
 import { loadTeacher } from '../../cli/lib/model-bundle';
-import { TeacherFeatureCache } from '../engine/feature-cache';
 import { MODEL_FORMAT_VERSION, type ModelMeta } from '../engine/model-meta';
 import { Student, type StudentConfig } from '../engine/student';
 import type { Teacher } from '../engine/teacher';
@@ -10,6 +9,7 @@ import {
   ONE_IMAGE_WARNING, augmentInput, augmentVariants, augmentationsFor, fineTune, imagesFingerprint, type FineTuneInput, type TrainProgress,
 } from './fine-tune';
 import type { PixelsMessage } from './protocol';
+import { poisonFeatureBatch } from './test-support';
 
 const SIZE = 64;
 let teacher: Teacher;
@@ -176,15 +176,7 @@ describe('fineTune (wasm, 64², tiny student)', () => {
   });
 
   it('a non-finite loss stops with the divergence message and keeps nothing', async () => {
-    const real = TeacherFeatureCache.prototype.batch;
-    let calls = 0;
-    vi.spyOn(TeacherFeatureCache.prototype, 'batch').mockImplementation(function (this: TeacherFeatureCache, indices: number[]) {
-      const taps = real.call(this, indices);
-      if (++calls !== 2) return taps;
-      const poisoned = taps.map((t) => tf.fill(t.shape, Number.NaN) as tf.Tensor4D);
-      tf.dispose(taps);
-      return poisoned;
-    });
+    poisonFeatureBatch(2);
     const r = await run({ options: { epochs: 3 } });
     expect(r).toMatchObject({
       status: 'diverged', epoch: 2, step: 1,

@@ -1,16 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unzipSync } from 'fflate';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { initBackend } from '../../cli/lib/backend';
-import { TEACHER_ROOT, loadTeacherMeta } from '../../cli/lib/model-bundle';
-import { Student } from '../engine/student';
-import { studentToArtifacts, weightDataToArrayBuffer } from '../engine/weights-io';
 import { InferenceClient, type WorkerLike } from './inference-client';
 import { InferenceService } from './inference-service';
 import { fetchModelFiles } from './model-files';
 import { ModelLibrary, memoryModelStorage } from './model-library';
 import type { WorkerEvent, WorkerRequest } from './protocol';
+import { serveTinyModel } from './test-support';
 
 type Listener = (e: { data?: unknown; message?: string }) => void;
 
@@ -52,23 +48,7 @@ function pixels(seed: number) {
 describe('InferenceClient: training, library and bundle methods', () => {
   beforeAll(async () => {
     await initBackend('wasm');
-    const tm = await loadTeacherMeta('mobilenet_v2');
-    for (const f of ['model.json', 'meta.json', 'weights.bin']) {
-      files.set(`https://app.test/models/teacher/mobilenet_v2/${f}`, new Uint8Array(await readFile(path.join(TEACHER_ROOT, 'mobilenet_v2', f))));
-    }
-    const taps = tm.tapSets.expand;
-    const config = { tapChannels: taps.map((t) => t.channels) as [number, number, number], widths: [8, 16, 32] as [number, number, number], embedChannels: 32, decoderBlocks: 1 };
-    const student = new Student(config, 5);
-    const a = await studentToArtifacts(student);
-    student.dispose();
-    const folder = 'https://app.test/models/students/s';
-    files.set(`${folder}/model.json`, JSON.stringify({ modelTopology: a.modelTopology, format: a.format, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-    files.set(`${folder}/weights.bin`, new Uint8Array(weightDataToArrayBuffer(a.weightData!)));
-    files.set(`${folder}/meta.json`, JSON.stringify({
-      formatVersion: 1, kind: 'rd4ad-student', teacher: { id: 'mobilenet_v2', tapSet: 'expand', taps: taps.map(({ name, stride, channels }) => ({ name, stride, channels })) },
-      student: config, inputSize: 64, normalization: { inputRange: [0, 1], resize: 'bilinear' }, map: { sigma: 4, fusion: 'sum', upsample: 'bilinear-half-pixel' },
-      lossForm: 'flattened', calibration: null, training: {}, dataset: { name: 'shipped' }, createdAt: '',
-    }));
+    await serveTinyModel(files, { name: 'shipped' });
   });
 
   it('train (pixels copied), progress events, save, list, rename, export, import a File, load from the library, delete', async () => {

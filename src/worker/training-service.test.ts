@@ -10,7 +10,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '../../cli/lib/backend';
 import { TEACHER_ROOT, loadTeacherMeta } from '../../cli/lib/model-bundle';
-import { TeacherFeatureCache } from '../engine/feature-cache';
 import type { ModelMeta } from '../engine/model-meta';
 import { Student, type StudentConfig } from '../engine/student';
 import type { TeacherMeta } from '../engine/teacher';
@@ -20,6 +19,7 @@ import { InferenceService } from './inference-service';
 import { fetchModelFiles } from './model-files';
 import { ModelLibrary, memoryModelStorage } from './model-library';
 import type { BundleFileMessage, InferResult, PixelsMessage, TrainProgress, TrainResult, WorkerEvent } from './protocol';
+import { poisonFeatureBatch } from './test-support';
 
 const SIZE = 64;
 const TEACHER_URL = '/models/teacher';
@@ -189,15 +189,7 @@ describe('training, library and bundles through InferenceService (wasm, 64²)', 
   it('a diverging run stops with the message and keeps the previous model', async () => {
     const s = await fresh();
     const before = await s.infer(probe());
-    const real = TeacherFeatureCache.prototype.batch;
-    let calls = 0;
-    vi.spyOn(TeacherFeatureCache.prototype, 'batch').mockImplementation(function (this: TeacherFeatureCache, indices: number[]) {
-      const taps = real.call(this, indices);
-      if (++calls !== 3) return taps;
-      const bad = taps.map((t) => tf.fill(t.shape, Number.NaN) as tf.Tensor4D);
-      tf.dispose(taps);
-      return bad;
-    });
+    poisonFeatureBatch(3);
     const r = await s.train(images(4), { start: 'current', epochs: 4, learningRate: 0.005, batchSize: 2 });
     expect(r).toMatchObject({ status: 'diverged', epoch: 2, step: 1, message: expect.stringMatching(/^training diverged at epoch 2 step 1 \(loss NaN\); kept the last good weights .* try a lower learning rate$/) });
     expect(s.modelId).toBe('a');
