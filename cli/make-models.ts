@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelMeta } from '../src/engine/model-meta';
 import { UserError, intOption, parseCliArgs, runCli } from './lib/cli-support';
@@ -57,7 +57,7 @@ function run(script: string, args: string[]): string {
 }
 
 async function weightsBytes(dir: string): Promise<number> {
-  return (await readFile(path.join(dir, 'weights.bin'))).byteLength;
+  return (await stat(path.join(dir, 'weights.bin'))).size;
 }
 
 async function evaluate(dataDir: string, modelDir: string): Promise<EvalReport> {

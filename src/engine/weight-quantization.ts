@@ -17,10 +17,12 @@ export interface QuantizeOptions {
   minElements?: number;
 }
 
+// One scratch word for the bit reinterpretation (the conversion runs once per weight).
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
 /** IEEE 754 binary16 bits of a float32 value, rounded to nearest even (overflow → ±Infinity). */
 export function float32ToFloat16Bits(value: number): number {
-  const f32 = new Float32Array(1);
-  const u32 = new Uint32Array(f32.buffer);
   f32[0] = value;
   const x = u32[0];
   const sign = (x >>> 16) & 0x8000;
