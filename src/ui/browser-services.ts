@@ -4,6 +4,7 @@
  */
 import { NotFoundError, type InferenceService, type StoreServices } from '../store';
 import { decodeImageFile } from './decode-image';
+import { downloadBlob } from './heatmap-draw';
 
 async function get(url: string, accept: string): Promise<Response> {
   const res = await fetch(url, { headers: { Accept: accept }, cache: 'no-cache' });
@@ -35,16 +36,7 @@ export function createBrowserServices(client: InferenceService): StoreServices {
     },
     yieldToUi: () => new Promise((r) => setTimeout(r, 0)),
     saveFile(fileName, bytes, type) {
-      const url = URL.createObjectURL(new Blob([bytes], { type }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = fileName;
-      a.rel = 'noopener';
-      document.body.append(a);
-      a.click();
-      a.remove();
-      // The download has its own reference to the blob once it started.
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      downloadBlob(new Blob([bytes], { type }), fileName);
     },
     async requestPersistence() {
       // Window only (the worker cannot ask): keeps the browser from evicting saved models under pressure.

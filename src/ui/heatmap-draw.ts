@@ -61,8 +61,8 @@ export function downloadBlob(blob: Blob, fileName: string): void {
   document.body.appendChild(a);
   a.click();
   a.remove();
-  // Give the browser time to start the download before the URL goes.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  // Give the browser time to start the download (a large model bundle too) before the URL goes.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /**

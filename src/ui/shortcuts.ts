@@ -3,6 +3,7 @@
  * They are ignored while the focus is somewhere typing goes (text/number inputs, text areas, selects with
  * their type-ahead, editable content) and when a modifier other than Shift is held.
  */
+import { SIGMA_STEP } from '../store/logic';
 
 export type ShortcutAction =
   | { type: 'toggle-scale'; scale: 0 | 1 | 2 }
@@ -35,8 +36,6 @@ export function isTypingTarget(target: TargetLike | null | undefined): boolean {
   return false;
 }
 
-export const SIGMA_KEY_STEP = 0.25;
-
 export function shortcutFor(e: KeyLike, target: TargetLike | null | undefined): ShortcutAction | null {
   if (e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(target)) return null;
   switch (e.key) {
@@ -47,9 +46,9 @@ export function shortcutFor(e: KeyLike, target: TargetLike | null | undefined): 
     case '3':
       return { type: 'toggle-scale', scale: 2 };
     case '[':
-      return { type: 'sigma', delta: -SIGMA_KEY_STEP };
+      return { type: 'sigma', delta: -SIGMA_STEP };
     case ']':
-      return { type: 'sigma', delta: SIGMA_KEY_STEP };
+      return { type: 'sigma', delta: SIGMA_STEP };
     case 'o':
     case 'O':
       return { type: 'toggle-mode' };
