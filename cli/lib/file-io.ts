@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { specByteLength } from '../../src/engine/weights-io';
 
 export interface FileSystemHandlerOptions {
   /** Default 'model.json'. */
@@ -82,13 +83,4 @@ export function fileSystemHandler(dir: string, opts: FileSystemHandlerOptions = 
   };
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1, complex64: 8 };
-
-/** Stored byte length of one weight (after quantization); string weights are not supported. */
-export function specByteLength(spec: tf.io.WeightsManifestEntry): number {
-  const n = spec.shape.reduce((a, b) => a * b, 1);
-  const dtype = spec.quantization?.dtype ?? spec.dtype;
-  const b = BYTES[dtype];
-  if (b == null) throw new Error(`specByteLength: unsupported dtype ${dtype} for ${spec.name}`);
-  return n * b;
-}
+export { specByteLength };

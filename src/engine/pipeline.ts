@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AnomalyMapResult, Fusion, computeAnomalyMap } from './anomaly-map';
 import type { FeatureExtractor } from './feature-cache';
+import type { ModelMeta } from './model-meta';
 import type { Student } from './student';
 
 export interface InferenceTimings {
@@ -23,6 +24,12 @@ export class ReverseDistillationPipeline {
     /** Scales (0 = stride 4 … 2 = stride 16) fused into the map; default all three. */
     public useScales: readonly number[] = [0, 1, 2],
   ) {}
+
+  /** The pipeline a bundle's meta.json describes (its map scales are 1-based, the pipeline's 0-based). */
+  static fromMeta(teacher: FeatureExtractor, student: Student, meta: ModelMeta): ReverseDistillationPipeline {
+    const scales = (meta.map.scales ?? [1, 2, 3]).map((k) => k - 1);
+    return new ReverseDistillationPipeline(teacher, student, meta.inputSize, meta.map.sigma, meta.map.fusion, scales);
+  }
 
   /** x: [N, S, S, 3] in [0, 1]. The caller disposes the result's tensors. */
   infer(x: tf.Tensor4D, sigma = this.sigma): AnomalyMapResult {

@@ -5,6 +5,9 @@
  * download shrinks; inference still runs in float32.
  */
 import * as tf from '@tensorflow/tfjs';
+import { weightBytes } from './weights-io';
+
+export { weightBytes };
 
 export type WeightQuantization = 'float32' | 'float16' | 'uint16' | 'uint8';
 export const WEIGHT_QUANTIZATIONS: readonly WeightQuantization[] = ['float32', 'float16', 'uint16', 'uint8'];
@@ -102,12 +105,6 @@ export function quantizeArtifacts(
     }
   }
   return { ...artifacts, weightSpecs: outSpecs, weightData: tf.io.CompositeArrayBuffer.join(chunks) };
-}
-
-/** Bytes of the weight data (what a browser downloads besides the small JSON files). */
-export function weightBytes(artifacts: tf.io.ModelArtifacts): number {
-  if (!artifacts.weightData) return 0;
-  return tf.io.CompositeArrayBuffer.join(artifacts.weightData).byteLength;
 }
 
 /** Which quantization the entries of a manifest use (for reports): 'float32' when none, else the dtype(s). */

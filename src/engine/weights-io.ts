@@ -14,6 +14,24 @@ interface StudentTopology {
   config: StudentConfig;
 }
 
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1, complex64: 8 };
+
+/** Stored byte length of one weight (after quantization); string weights are not supported. */
+export function specByteLength(spec: tf.io.WeightsManifestEntry): number {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const dtype = spec.quantization?.dtype ?? spec.dtype;
+  const b = DTYPE_BYTES[dtype];
+  if (b == null) throw new Error(`specByteLength: unsupported dtype ${dtype} for ${spec.name}`);
+  return n * b;
+}
+
+/** Bytes of the weight data (what a browser downloads besides the small JSON files), without joining it. */
+export function weightBytes(artifacts: tf.io.ModelArtifacts): number {
+  const d = artifacts.weightData;
+  if (d == null) return 0;
+  return Array.isArray(d) ? d.reduce((n, b) => n + b.byteLength, 0) : d.byteLength;
+}
+
 export function weightDataToArrayBuffer(data: tf.io.WeightData): ArrayBuffer {
   return tf.io.CompositeArrayBuffer.join(data);
 }

@@ -380,7 +380,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
     const trainMinutes = (performance.now() - tTrain) / 60000;
 
     // Calibration: image scores of the un-augmented training images and of the held-out images.
-    const pipeline = new ReverseDistillationPipeline(teacher, student, size, base.meta.map.sigma, base.meta.map.fusion, (base.meta.map.scales ?? [1, 2, 3]).map((k) => k - 1));
+    const pipeline = ReverseDistillationPipeline.fromMeta(teacher, student, base.meta);
     const total = nTrain + split.heldOut.length;
     const score = async (cache: TeacherFeatureCache, index: number): Promise<number> => {
       const taps = cache.batch([index]);

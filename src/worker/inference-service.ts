@@ -484,8 +484,7 @@ export class InferenceService {
       student.dispose();
       throw classifyError(e, 'backend');
     }
-    const scales = (meta.map.scales ?? [1, 2, 3]).map((k) => k - 1);
-    const pipeline = new ReverseDistillationPipeline(m.pipeline.teacher, student, meta.inputSize, meta.map.sigma, meta.map.fusion, scales);
+    const pipeline = ReverseDistillationPipeline.fromMeta(m.pipeline.teacher, student, meta);
     const name = options.saveAs !== undefined ? checkModelName(options.saveAs) : meta.dataset.name;
     const id = `trained-${Date.now().toString(36)}`;
     const source: MemorySource = { kind: 'memory', artifacts, meta, origin: 'memory', name };
@@ -785,8 +784,7 @@ export class InferenceService {
         }
       }
 
-      const scales = (meta.map.scales ?? [1, 2, 3]).map((k) => k - 1);
-      const pipeline = new ReverseDistillationPipeline(teacher, student, meta.inputSize, meta.map.sigma, meta.map.fusion, scales);
+      const pipeline = ReverseDistillationPipeline.fromMeta(teacher, student, meta);
       if (this.opts.warmUp ?? true) {
         const side = 32;
         await this.run(pipeline, { width: side, height: side, rgba: new Uint8ClampedArray(side * side * 4).fill(128) });

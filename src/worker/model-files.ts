@@ -5,6 +5,7 @@
  * that names the file, e.g. "model files missing: /models/students/fabric/model.json (404)".
  */
 import * as tf from '@tensorflow/tfjs';
+import { specByteLength, weightBytes } from '../engine/weights-io';
 
 export interface ModelFileLoader {
   /** Reads and parses one JSON file (meta.json). */
@@ -67,8 +68,6 @@ export function fetchModelFiles(fetchFn: FetchFn = (url) => fetch(url)): ModelFi
   };
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1, complex64: 8 };
-
 /**
  * Refuses artifacts whose weight data is not exactly what the manifest describes (a truncated or
  * swapped weights.bin), before any tensor is created. `what` names the weights in the message.
@@ -77,13 +76,12 @@ export function checkWeightBytes(artifacts: tf.io.ModelArtifacts, what: string):
   const specs = artifacts.weightSpecs ?? [];
   if (specs.length === 0 || specs.some((s) => s.dtype === 'string')) return;
   let expected = 0;
-  for (const s of specs) {
-    const bytes = DTYPE_BYTES[s.quantization?.dtype ?? s.dtype];
-    if (bytes === undefined) return; // a dtype we do not size: let tfjs judge
-    expected += s.shape.reduce((a, b) => a * b, 1) * bytes;
+  try {
+    for (const s of specs) expected += specByteLength(s);
+  } catch {
+    return; // a dtype we do not size: let tfjs judge
   }
-  const data = artifacts.weightData;
-  const actual = data === undefined ? 0 : Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
+  const actual = weightBytes(artifacts);
   if (actual !== expected) {
     throw new ModelFileError(`model files corrupt: ${what} has ${actual} bytes, model.json describes ${expected}`);
   }

@@ -16,6 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { validateModelMeta, type ModelMeta } from '../engine/model-meta';
+import { weightBytes } from '../engine/weights-io';
 import { InferenceError, isQuotaError, messageOf } from './errors';
 
 export const LIBRARY_URL_PREFIX = 'indexeddb://rd4ad-user/';
@@ -174,12 +175,6 @@ export function newModelId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-');
   const rand = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0');
   return `m${stamp}-${rand}`;
-}
-
-function weightBytes(a: tf.io.ModelArtifacts): number {
-  const d = a.weightData;
-  if (d == null) return 0;
-  return Array.isArray(d) ? d.reduce((n, b) => n + b.byteLength, 0) : d.byteLength;
 }
 
 function readMetadata(artifacts: tf.io.ModelArtifacts): StoredMetadata {
