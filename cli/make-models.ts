@@ -15,13 +15,14 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelMeta } from '../src/engine/model-meta';
+import { CATEGORIES, CATEGORY_IDS } from '../src/data/synthetic';
 import { UserError, intOption, parseCliArgs, runCli } from './lib/cli-support';
 import { REPO_ROOT, readJson, writeJsonAtomic } from './lib/model-bundle';
 import type { EvalReport } from './eval';
 
 const USAGE = `usage: npm run make:models [-- options]
   --data DIR        generated categories (default .cache/synthetic, from npm run make:samples)
-  --category LIST   comma list (default: every category in public/samples/index.json)
+  --category LIST   comma list (default: every category of the generator)
   --epochs N        training epochs (default ${20})
   --work DIR        training runs (default runs/defaults)
   --reuse           keep an existing trained float32 bundle in the work folder instead of retraining`;
@@ -31,10 +32,6 @@ export const QUANTIZATION_TOLERANCE = 0.002;
 /** Shipped models: the small student (same accuracy as the default one on cookies, 40% less to download). */
 const TRAIN_OPTIONS = ['--widths', '32,64,128', '--embed', '192', '--map-scales', '2,3', '--seed', '0'];
 const QUANTIZATIONS = ['float16', 'uint8'] as const;
-
-interface SampleIndex {
-  categories: { id: string; title: string; kind: string }[];
-}
 
 interface Candidate {
   dtype: string;
@@ -77,8 +74,7 @@ async function main(): Promise<void> {
   const dataRoot = path.resolve(a.data ?? path.join(REPO_ROOT, '.cache/synthetic'));
   const workRoot = path.resolve(a.work ?? path.join(REPO_ROOT, 'runs/defaults'));
   const epochs = intOption(a.epochs, 'epochs', 20, 1, 1000);
-  const samples = await readJson<SampleIndex>(path.join(REPO_ROOT, 'public/samples/index.json'), 'sample index');
-  const known = samples.categories.map((c) => c.id);
+  const known: readonly string[] = CATEGORY_IDS;
   const wanted = a.category ? a.category.split(',').map((s) => s.trim()) : known;
   for (const c of wanted) if (!known.includes(c)) throw new UserError(`unknown category "${c}" (have: ${known.join(', ')})`);
   const publishRoot = path.join(REPO_ROOT, 'public/models/students');
@@ -128,7 +124,7 @@ async function main(): Promise<void> {
 
   // The index lists every published category (also ones not rebuilt in this run), in the gallery's order.
   const models = [];
-  for (const c of samples.categories) {
+  for (const c of CATEGORIES) {
     const dir = path.join(publishRoot, c.id);
     if (!existsSync(path.join(dir, 'meta.json'))) continue;
     const meta = await readJson<ModelMeta>(path.join(dir, 'meta.json'), 'model meta');
