@@ -4,7 +4,7 @@
  * the PNG exports. Re-smoothing for a new σ / scale selection happens here on the main thread through the
  * image's MapSmoother (cached; ~10 ms at 256², σ 8) — the worker is not involved.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type PointerEvent, type RefObject } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { COLORMAP_NAMES, type ColormapName } from '../data/colormap';
 import { mapValueAt, type SmoothedMap } from '../data/map-render';
@@ -65,7 +65,7 @@ export function Viewer() {
   );
   const fusion = fusionOf(v.meta);
   const smoother = item?.smoother ?? null;
-  const [cursor, setCursor] = useState<CursorInfo>(null);
+  const [cursor] = useState(createCursorChannel);
 
   const smoothed = useMemo(() => {
     if (!smoother) return null;
@@ -97,7 +97,7 @@ export function Viewer() {
         heat={heat}
         smoothMs={smoothMs}
         modelStatus={v.modelStatus}
-        onCursor={setCursor}
+        onCursor={cursor.set}
       />
       <Readout item={item} smoothed={smoothed?.map ?? null} heat={heat?.canvas ?? null} range={range} meta={v.meta} cursor={cursor} />
     </section>
@@ -325,13 +325,48 @@ function Stage({ item, smoothed, heat, smoothMs, modelStatus, onCursor }: StageP
 
 type CursorInfo = { x: number; y: number; value: number } | null;
 
+interface CursorChannel {
+  get(): CursorInfo;
+  set(value: CursorInfo): void;
+  subscribe(listener: () => void): () => void;
+}
+
+/**
+ * The value under the pointer changes on every pointer move: kept outside React state so that only the
+ * readout span re-renders, not the viewer, its controls and the colorbar.
+ */
+function createCursorChannel(): CursorChannel {
+  let value: CursorInfo = null;
+  const listeners = new Set<() => void>();
+  return {
+    get: () => value,
+    set(next) {
+      value = next;
+      for (const l of listeners) l();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function CursorValue({ channel }: { channel: CursorChannel }) {
+  const cursor = useSyncExternalStore(channel.subscribe, channel.get);
+  return (
+    <span data-testid="cursor-value" className="cursor-value" aria-live="off">
+      {cursor && Number.isFinite(cursor.value) ? `${formatValue(cursor.value)} at (${cursor.x}, ${cursor.y})` : 'point at the image for a value'}
+    </span>
+  );
+}
+
 interface ReadoutProps {
   item: ImageItem | null;
   smoothed: SmoothedMap | null;
   heat: HTMLCanvasElement | null;
   range: [number, number];
   meta: ModelMeta | null;
-  cursor: CursorInfo;
+  cursor: CursorChannel;
 }
 
 function Readout({ item, smoothed, heat, range, meta, cursor }: ReadoutProps) {
@@ -428,9 +463,7 @@ function Readout({ item, smoothed, heat, range, meta, cursor }: ReadoutProps) {
 
       <div className="readout-map">
         <Colorbar lo={range[0]} hi={range[1]} colormap={s.colormap} threshold={s.threshold} />
-        <span data-testid="cursor-value" className="cursor-value" aria-live="off">
-          {cursor && Number.isFinite(cursor.value) ? `${formatValue(cursor.value)} at (${cursor.x}, ${cursor.y})` : 'point at the image for a value'}
-        </span>
+        <CursorValue channel={cursor} />
       </div>
 
       <div className="readout-export" role="group" aria-label="Export">
