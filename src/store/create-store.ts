@@ -130,9 +130,7 @@ function createRuntime(services: StoreServices, set: SetState, get: GetState): R
       const fusion = fusionOf(s.meta);
       const key = scoreKey(s.scales, s.sigma, fusion);
       if (!item || !item.smoother || item.scoreKey === key) return;
-      const t0 = rt.now();
-      const sm = item.smoother.smooth(s.scales, s.sigma, fusion);
-      rt.patchItem(id, { score: sm.score, scoreKey: key, smoothMs: rt.now() - t0 });
+      rt.patchItem(id, scoreFields(item.smoother, s));
     },
 
     rescore() {
@@ -152,9 +150,7 @@ function createRuntime(services: StoreServices, set: SetState, get: GetState): R
             const t0 = rt.now();
             const updates = new Map<string, Partial<ImageItem>>();
             for (const item of todo) {
-              const t1 = rt.now();
-              const sm = item.smoother!.smooth(s.scales, s.sigma, fusion);
-              updates.set(item.id, { score: sm.score, scoreKey: key, smoothMs: rt.now() - t1 });
+              updates.set(item.id, scoreFields(item.smoother!, s));
               if (rt.now() - t0 > RESCORE_SLICE_MS) break;
             }
             set((st) => ({ items: st.items.map((i) => (updates.has(i.id) && i.smoother ? { ...i, ...updates.get(i.id) } : i)) }));
@@ -164,6 +160,14 @@ function createRuntime(services: StoreServices, set: SetState, get: GetState): R
       );
     },
   };
+
+  /** An item's image score under the current σ / scales, its cache key, and what the smoothing cost (the viewer reports it). */
+  function scoreFields(smoother: MapSmoother, s: Pick<InspectorState, 'scales' | 'sigma' | 'meta'>): Pick<ImageItem, 'score' | 'scoreKey' | 'smoothMs'> {
+    const fusion = fusionOf(s.meta);
+    const t0 = rt.now();
+    const sm = smoother.smooth(s.scales, s.sigma, fusion);
+    return { score: sm.score, scoreKey: scoreKey(s.scales, s.sigma, fusion), smoothMs: rt.now() - t0 };
+  }
 
   /**
    * The single inference queue: oldest queued image first, one request in flight at a time. `pumping` is
@@ -186,21 +190,14 @@ function createRuntime(services: StoreServices, set: SetState, get: GetState): R
         // A model switch re-queued every image: this result belongs to the previous model.
         if (gen !== rt.modelGeneration) continue;
         if (!get().items.some((i) => i.id === item.id)) continue;
-        const st = get();
-        const fusion = fusionOf(st.meta);
         const smoother = new MapSmoother(res.maps);
-        const t0 = rt.now();
-        const sm = smoother.smooth(st.scales, st.sigma, fusion);
-        const smoothMs = rt.now() - t0;
         rt.patchItem(item.id, {
           status: 'done',
           maps: res.maps,
           smoother,
           modelId,
           timings: res.timings,
-          score: sm.score,
-          scoreKey: scoreKey(st.scales, st.sigma, fusion),
-          smoothMs,
+          ...scoreFields(smoother, get()),
           error: null,
         });
         set((x) => ({
