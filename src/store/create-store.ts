@@ -6,7 +6,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { MapSmoother } from '../data/map-render';
 import { createEngineSlice } from './engine-slice';
 import { createImagesSlice } from './images-slice';
-import { defaultThreshold, describeFailure, fusionOf, resolveUrl, scalesFromMeta, scoreKey, sigmaFromMeta, TEACHER_ROOT_PATH, withName } from './logic';
+import { describeFailure, fusionOf, resolveUrl, scoreKey, TEACHER_ROOT_PATH, viewDefaultsFromMeta, withName } from './logic';
 import { createModelsSlice, requeue } from './models-slice';
 import type { GetState, Runtime, SetState } from './runtime';
 import type { StoreServices } from './services';
@@ -71,17 +71,13 @@ function createRuntime(services: StoreServices, set: SetState, get: GetState): R
       rt.rescoreJob++;
       const batch = rt.nextBatch();
       const meta = info.meta;
-      const { threshold, calibrated } = defaultThreshold(meta);
       set((s) => ({
         activeModelId: info.id,
         modelStatus: 'ready',
         modelError: null,
         meta,
         modelInfo: info,
-        scales: scalesFromMeta(meta),
-        sigma: sigmaFromMeta(meta),
-        threshold,
-        thresholdSource: calibrated ? 'calibration' : 'fallback',
+        ...viewDefaultsFromMeta(meta),
         items: s.items.map(requeue),
       }));
       rt.clearErrorsBefore(batch);

@@ -11,6 +11,7 @@ import type {
   SampleCategory,
   SampleEntry,
   ScaleSelection,
+  ThresholdSource,
   TrainPresetId,
   TrainSettings,
   TrainStart,
@@ -63,6 +64,17 @@ export function defaultThreshold(meta: ModelMeta | null): { threshold: number; c
   const n = scalesFromMeta(meta).filter(Boolean).length;
   const t = fusionOf(meta) === 'product' ? 0.3 ** n : 0.3 * n;
   return { threshold: Number(t.toPrecision(6)), calibrated: false };
+}
+
+/** The viewer settings a newly active model starts with: its σ, scales and (calibrated or fallback) threshold. */
+export function viewDefaultsFromMeta(meta: ModelMeta | null): { scales: ScaleSelection; sigma: number } & ReturnType<typeof thresholdDefaults> {
+  return { scales: scalesFromMeta(meta), sigma: sigmaFromMeta(meta), ...thresholdDefaults(meta) };
+}
+
+/** The model's default threshold and where it came from. */
+export function thresholdDefaults(meta: ModelMeta | null): { threshold: number; thresholdSource: ThresholdSource } {
+  const { threshold, calibrated } = defaultThreshold(meta);
+  return { threshold, thresholdSource: calibrated ? 'calibration' : 'fallback' };
 }
 
 /** Cache key of a score: the map settings it was computed with. */

@@ -1,5 +1,4 @@
 import {
-  defaultThreshold,
   describeFailure,
   libraryEntry,
   MODEL_INDEX_PATH,
@@ -7,8 +6,7 @@ import {
   parseSampleIndex,
   resolveUrl,
   SAMPLE_INDEX_PATH,
-  scalesFromMeta,
-  sigmaFromMeta,
+  viewDefaultsFromMeta,
 } from './logic';
 import type { SliceCreator } from './runtime';
 import type { ModelsSlice } from './state';
@@ -191,17 +189,7 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, rt) => {
           try {
             const info = await rt.services.client.loadModel(entry.id, entry.source, rt.teacherRoot);
             if (gen !== rt.modelGeneration) return;
-            const meta = info.meta;
-            const { threshold, calibrated } = defaultThreshold(meta);
-            set({
-              modelStatus: 'ready',
-              meta,
-              modelInfo: info,
-              scales: scalesFromMeta(meta),
-              sigma: sigmaFromMeta(meta),
-              threshold,
-              thresholdSource: calibrated ? 'calibration' : 'fallback',
-            });
+            set({ modelStatus: 'ready', meta: info.meta, modelInfo: info, ...viewDefaultsFromMeta(info.meta) });
             rt.clearErrorsBefore(batch);
             rt.pump();
           } catch (e) {

@@ -1,5 +1,5 @@
 import { COLORMAP_NAMES } from '../data/colormap';
-import { ALL_SCALES, clampSigma, defaultThreshold } from './logic';
+import { ALL_SCALES, clampSigma, defaultThreshold, thresholdDefaults } from './logic';
 import type { SliceCreator } from './runtime';
 import type { ViewerSlice } from './state';
 import type { ScaleSelection } from './types';
@@ -57,9 +57,6 @@ export const createViewerSlice: SliceCreator<ViewerSlice> = (set, get, rt) => {
       if (!Number.isFinite(threshold)) return;
       set({ threshold, thresholdSource: 'user' });
     },
-    resetThreshold: () => {
-      const { threshold, calibrated } = defaultThreshold(get().meta);
-      set({ threshold, thresholdSource: calibrated ? 'calibration' : 'fallback' });
-    },
+    resetThreshold: () => set(thresholdDefaults(get().meta)),
   };
 };
