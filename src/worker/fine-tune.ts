@@ -27,7 +27,7 @@ import { Student } from '../engine/student';
 import { DEFAULT_TRAIN_CONFIG, Trainer, TrainingDivergedError, validateTrainConfig, type TrainConfig } from '../engine/train';
 import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
 import { calibrateFromNormals, holdOutSplit, type NormalCalibration } from '../metrics/normal-calibration';
-import { InferenceError, messageOf } from './errors';
+import { InferenceError, checkPixels, messageOf } from './errors';
 import type { PixelsMessage } from './protocol';
 
 export interface TrainOptions {
@@ -156,21 +156,7 @@ export function checkTrainingImages(images: readonly PixelsMessage[] | null | un
   if (images.length > MAX_TRAINING_IMAGES) {
     throw new InferenceError('input', `${images.length} images are more than one training run takes (at most ${MAX_TRAINING_IMAGES})`);
   }
-  images.forEach((p, i) => {
-    const what = `training image ${i + 1}`;
-    if (!p || typeof p !== 'object') throw new InferenceError('input', `${what} is missing`);
-    const { width, height, rgba } = p;
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-      throw new InferenceError('input', `${what} has an invalid size ${String(width)}×${String(height)}`);
-    }
-    if (width * height > 4096 * 4096) throw new InferenceError('input', `${what} (${width}×${height} px) is too large; downscale it first`);
-    if (!(rgba instanceof Uint8ClampedArray) && !((rgba as unknown) instanceof Uint8Array)) {
-      throw new InferenceError('input', `${what}: pixels must be RGBA bytes`);
-    }
-    if (rgba.length !== width * height * 4) {
-      throw new InferenceError('input', `${what}: ${rgba.length} bytes of pixels, expected ${width}×${height}×4`);
-    }
-  });
+  images.forEach((p, i) => checkPixels(p, `training image ${i + 1}`));
 }
 
 /** One augmentation: flips, then a shift by (dx, dy) px with a reflected border. */

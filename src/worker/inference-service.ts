@@ -19,7 +19,7 @@ import type { Student } from '../engine/student';
 import { Teacher, type TeacherMeta } from '../engine/teacher';
 import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
 import { bundleFileName, bundleTeacherMismatch, exportBundleZip, readBundle, type TeacherIdentity } from './bundle-zip';
-import { InferenceError, messageOf } from './errors';
+import { InferenceError, MAX_WORKER_PIXELS, checkPixels, messageOf } from './errors';
 import { fineTune } from './fine-tune';
 import { ModelFileError, checkWeightBytes, fetchModelFiles, type ModelFileLoader } from './model-files';
 import { ModelLibrary, checkModelName, type LibraryListing, type LibraryModelInfo } from './model-library';
@@ -31,8 +31,7 @@ import type {
 export { InferenceError } from './errors';
 
 export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm'];
-/** Largest image the worker accepts (the UI sends ≤ 1024 px on the long side). */
-export const MAX_WORKER_PIXELS = 4096 * 4096;
+export { MAX_WORKER_PIXELS, checkPixels };
 
 export interface InferenceServiceOptions {
   /** Model file access; default: fetch (browser). */
@@ -104,25 +103,6 @@ interface LoadedModel {
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
-}
-
-/** Checks a pixels message from the UI; throws InferenceError('input'). */
-export function checkPixels(p: PixelsMessage | null | undefined): PixelsMessage {
-  if (!p || typeof p !== 'object') throw new InferenceError('input', 'no image was sent');
-  const { width, height, rgba } = p;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new InferenceError('input', `invalid image size ${String(width)}×${String(height)}`);
-  }
-  if (width * height > MAX_WORKER_PIXELS) {
-    throw new InferenceError('input', `image of ${width}×${height} px is too large for the worker (at most ${MAX_WORKER_PIXELS / 1e6} MP; downscale it first)`);
-  }
-  if (!(rgba instanceof Uint8ClampedArray) && !((rgba as unknown) instanceof Uint8Array)) {
-    throw new InferenceError('input', 'image pixels must be RGBA bytes (Uint8ClampedArray)');
-  }
-  if (rgba.length !== width * height * 4) {
-    throw new InferenceError('input', `image pixel buffer has ${rgba.length} bytes, expected ${width}×${height}×4 = ${width * height * 4}`);
-  }
-  return p;
 }
 
 export class InferenceService {
