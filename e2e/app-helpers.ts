@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import type { GalleryIndex, GallerySample } from '../src/data/synthetic/plan';
@@ -27,8 +28,19 @@ export function largestDefect(samples: readonly SampleEntry[]): SampleEntry {
     .sort((a, b) => b.area - a.area)[0].s;
 }
 
+/** A file of the app's public folder (gallery images, masks), as the server would send it. */
+export function readPublicFile(rel: string): Buffer {
+  return readFileSync(path.join(REPO_ROOT, 'public', rel));
+}
+
 export function readPublicPng(rel: string): PNG {
-  return PNG.sync.read(readFileSync(path.join(REPO_ROOT, 'public', rel)));
+  return PNG.sync.read(readPublicFile(rel));
+}
+
+/** Runs `click` and returns the download it starts: suggested file name and bytes. */
+export async function downloadOf(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
 }
 
 /** Is pixel (x, y) of a mask PNG set, or within `slack` px of a set pixel? */

@@ -9,13 +9,12 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { encodePng } from '../cli/lib/image-io';
 import { renderSample } from '../src/data/synthetic';
-import { InstrumentedPage, REPO_ROOT, launchChromium, openApp, screenshot } from './browser';
-import { maskHitNear, readPublicPng, readSampleIndex, type SampleEntry, viewerState, waitForIdle, waitForModel, largestDefect } from './app-helpers';
+import { InstrumentedPage, launchChromium, openApp, screenshot } from './browser';
+import { maskHitNear, readPublicPng, readSampleIndex, type SampleEntry, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf } from './app-helpers';
 
 const index = readSampleIndex();
 const category = index.categories[0];
@@ -46,9 +45,6 @@ function generatedNormals(): PngFile[] {
   });
 }
 
-async function publicFile(rel: string): Promise<Buffer> {
-  return readFile(path.join(REPO_ROOT, 'public', rel));
-}
 
 /** Raw per-scale maps of the selected image, straight from the store (for exact comparisons). */
 async function selectedMaps(page: Page): Promise<number[][]> {
@@ -120,10 +116,6 @@ async function selectModelAndWait(page: Page, id: string): Promise<void> {
   await waitForIdle(page);
 }
 
-async function downloadOf(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-  return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
-}
 
 describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
   let browser: Browser;
@@ -182,7 +174,7 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     await page.getByRole('button', { name: 'Clear' }).click();
     expect(await page.getByTestId('train-image').count()).toBe(0);
     const files: PngFile[] = [
-      ...(await Promise.all(goods.map(async (g) => ({ name: path.basename(g.file), mimeType: 'image/png', buffer: await publicFile(g.file) })))),
+      ...goods.map((g) => ({ name: path.basename(g.file), mimeType: 'image/png', buffer: readPublicFile(g.file) })),
       ...generatedNormals(),
     ];
     await page.getByTestId('train-file-input').setInputFiles(files);

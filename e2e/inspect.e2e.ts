@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { InstrumentedPage, REPO_ROOT, launchChromium, openApp, screenshot } from './browser';
-import { SampleEntry, maskHitNear, readPublicPng, readSampleIndex, viewerState, waitForIdle, waitForModel, largestDefect } from './app-helpers';
+import { InstrumentedPage, launchChromium, openApp, screenshot } from './browser';
+import { SampleEntry, maskHitNear, readPublicPng, readSampleIndex, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf } from './app-helpers';
 
 const index = readSampleIndex();
 const category = index.categories[0];
@@ -40,9 +39,6 @@ async function dropFiles(page: Page, files: { name: string; type: string; bytes:
   });
 }
 
-async function publicFile(rel: string): Promise<Buffer> {
-  return readFile(path.join(REPO_ROOT, 'public', rel));
-}
 
 async function listItems(page: Page): Promise<{ name: string; score: number; verdict: string }[]> {
   return page.getByTestId('image-list-item').evaluateAll((els) => els.map((e) => ({
@@ -79,7 +75,7 @@ describe(`inspection app on wasm (${category.id})`, () => {
 
   it('a dropped defective sample: the hottest point of the fused map lies in its mask, and the UI never blocks', async () => {
     const name = path.basename(defective.file);
-    await dropFiles(page, [{ name, type: 'image/png', bytes: await publicFile(defective.file) }], () => app.resetLongTasks());
+    await dropFiles(page, [{ name, type: 'image/png', bytes: readPublicFile(defective.file) }], () => app.resetLongTasks());
     await page.locator(`[data-testid="image-list-item"][data-name="${name}"]`).waitFor();
     await waitForIdle(page);
     await page.locator(`[data-testid="image-list-item"][data-name="${name}"]`).click();
@@ -94,7 +90,7 @@ describe(`inspection app on wasm (${category.id})`, () => {
     // median drop must stay under 50 ms.
     const worst = [Math.max(0, ...(await app.longTasks()))];
     for (const repeat of ['repeat-1.png', 'repeat-2.png']) {
-      await dropFiles(page, [{ name: repeat, type: 'image/png', bytes: await publicFile(defective.file) }], () => app.resetLongTasks());
+      await dropFiles(page, [{ name: repeat, type: 'image/png', bytes: readPublicFile(defective.file) }], () => app.resetLongTasks());
       await page.locator(`[data-testid="image-list-item"][data-name="${repeat}"]`).waitFor();
       await waitForIdle(page);
       worst.push(Math.max(0, ...(await app.longTasks())));
@@ -123,7 +119,7 @@ describe(`inspection app on wasm (${category.id})`, () => {
     }
     const checked = await Promise.all([1, 2, 3].map((k) => page.getByTestId(`toggle-m${k}`).isChecked()));
     expect(checked.filter(Boolean).length).toBeGreaterThanOrEqual(1);
-    await page.screenshot({ path: path.join(REPO_ROOT, 'artifacts/e2e/03-single-scale.png') });
+    await screenshot(page, '03-single-scale');
     // restore the model's default selection
     await page.getByTestId('model-picker').selectOption(category.id);
   });
@@ -168,11 +164,11 @@ describe(`inspection app on wasm (${category.id})`, () => {
     await banner.waitFor();
     expect(await banner.textContent()).toMatch(/notes\.png/);
     await screenshot(page, '04-bad-file');
-    const truncated = (await publicFile(good.file)).subarray(0, 2000);
+    const truncated = readPublicFile(good.file).subarray(0, 2000);
     await dropFiles(page, [{ name: 'truncated.png', type: 'image/png', bytes: truncated }]);
     await expect.poll(async () => (await page.getByTestId('error-banner').textContent()) ?? '').toMatch(/truncated\.png/);
     const count = (await listItems(page)).filter((i) => i.verdict !== 'error').length;
-    await dropFiles(page, [{ name: 'again.png', type: 'image/png', bytes: await publicFile(defective.file) }]);
+    await dropFiles(page, [{ name: 'again.png', type: 'image/png', bytes: readPublicFile(defective.file) }]);
     await expect.poll(async () => (await listItems(page)).filter((i) => i.verdict !== 'error').length).toBe(count + 1);
     await waitForIdle(page);
     const again = (await listItems(page)).find((i) => i.name === 'again.png')!;
@@ -181,9 +177,9 @@ describe(`inspection app on wasm (${category.id})`, () => {
 
   it('exports the heatmap and the overlay as PNG files at the image size', async () => {
     for (const id of ['export-heatmap', 'export-overlay']) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id).click()]);
-      expect(download.suggestedFilename()).toMatch(/\.png$/);
-      const png = PNG.sync.read(await readFile(await download.path()));
+      const download = await downloadOf(page, () => page.getByTestId(id).click());
+      expect(download.name).toMatch(/\.png$/);
+      const png = PNG.sync.read(download.bytes);
       expect(png.width).toBeGreaterThan(0);
       expect(png.height).toBeGreaterThan(0);
     }

@@ -5,17 +5,15 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { SWIFTSHADER_WEBGPU_FLAGS, launchChromium, openApp, screenshot } from './browser';
-import { backendName, inspectSample, readSampleIndex, viewerState, waitForModel } from './app-helpers';
+import { backendName, downloadOf, inspectSample, readSampleIndex, viewerState, waitForModel } from './app-helpers';
 
 const category = readSampleIndex().categories[0];
 const sample = category.samples.find((s) => s.label === 'defect')!;
 
 async function exportHeatmap(page: Page): Promise<PNG> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-heatmap').click()]);
-  return PNG.sync.read(await readFile(await download.path()));
+  return PNG.sync.read((await downloadOf(page, () => page.getByTestId('export-heatmap').click())).bytes);
 }
 
 async function inspectOn(browser: Browser, backend: 'webgpu' | 'wasm') {
