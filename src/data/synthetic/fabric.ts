@@ -121,6 +121,9 @@ function renderCloth(scene: FabricScene, canvas: Canvas): void {
       const warpFibre = gradientNoise(u0 * 0.8, v0 * 0.13, seed ^ 0x3333);
       const weftFibre = gradientNoise(u0 * 0.13, v0 * 0.8, seed ^ 0x4444);
       const mottle = 1 + 0.07 * fbm(u0 / 38, v0 / 38, 3, seed ^ 0x5555);
+      // Ring-dyed yarn: the undyed core shows through where fibres are worn (per pixel, not per subsample).
+      const worn = 0.28 * smoothstep(0.25, 0.8, warpFibre);
+      const wornWarp: Rgb = [warp[0] + (weft[0] - warp[0]) * worn, warp[1] + (weft[1] - warp[1]) * worn, warp[2] + (weft[2] - warp[2]) * worn];
       let r = 0;
       let g = 0;
       let b = 0;
@@ -142,9 +145,7 @@ function renderCloth(scene: FabricScene, canvas: Canvas): void {
             const slub = 0.07 * noise1(v / 2.7 + i * 13.1, seed ^ 0x6666);
             gain = 0.9 + 0.2 * hash1(i, seed) + slub + 0.16 * warpFibre;
             lum = 0.3 + 0.7 * threadProfile(fu) * along;
-            // Ring-dyed yarn: the undyed core shows through where fibres are worn.
-            const worn = 0.28 * smoothstep(0.25, 0.8, warpFibre);
-            color = [warp[0] + (weft[0] - warp[0]) * worn, warp[1] + (weft[1] - warp[1]) * worn, warp[2] + (weft[2] - warp[2]) * worn];
+            color = wornWarp;
           } else {
             const along = Math.sin(Math.PI * fu) ** 0.35;
             gain = 0.88 + 0.16 * hash1(j, seed ^ 0x7777) + 0.12 * weftFibre;
