@@ -57,8 +57,8 @@ export function zipBundle(artifacts: tf.io.ModelArtifacts, meta: ModelMeta, opts
 export function bundleZipSaveHandler(meta: ModelMeta, onZip: (bytes: Uint8Array<ArrayBuffer>) => void, opts: { mtime?: Date } = {}): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts) => {
     onZip(zipBundle(artifacts, meta, opts));
-    const weightData = artifacts.weightData == null ? undefined : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData }) };
+    // tfjs sizes split weight data itself: no second join of the weights.
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   });
 }
 
