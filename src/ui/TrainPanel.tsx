@@ -3,7 +3,7 @@
  * learning rate (presets or custom), light augmentation, a name to save under; start / cancel; progress
  * with ETA, the live loss curve, and after the run the calibration histogram and the threshold rule.
  */
-import { useRef, useState, type DragEvent } from 'react';
+import { useMemo, useRef, useState, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import {
   isBundleFileName,
@@ -416,14 +416,15 @@ function AfterTraining({ onInspect }: { onInspect: () => void }) {
 /** The threshold's evidence: held-out and training scores of the normal images. */
 export function CalibrationPanel() {
   const { meta, outcome, activeId } = useInspector(useShallow((st) => ({ meta: st.meta, outcome: st.trainOutcome, activeId: st.activeModelId })));
-  // The active model's stored scores (also for a saved model opened later), else the last run's.
-  let calibration: TrainCalibration | null = null;
-  const c = meta?.calibration;
-  if (c && (c.heldOutScores?.length || c.trainingScores?.length)) {
-    calibration = { heldOut: c.heldOutScores ?? [], training: c.trainingScores ?? [], threshold: c.threshold, rule: c.rule, optimistic: !!c.optimistic };
-  } else if (outcome?.calibration && outcome.model?.id === activeId) {
-    calibration = outcome.calibration;
-  }
+  // The active model's stored scores (also for a saved model opened later), else the last run's. Memoised:
+  // a new object on every render would make the histogram re-bin and re-draw.
+  const calibration = useMemo((): TrainCalibration | null => {
+    const c = meta?.calibration;
+    if (c && (c.heldOutScores?.length || c.trainingScores?.length)) {
+      return { heldOut: c.heldOutScores ?? [], training: c.trainingScores ?? [], threshold: c.threshold, rule: c.rule, optimistic: !!c.optimistic };
+    }
+    return outcome?.calibration && outcome.model?.id === activeId ? outcome.calibration : null;
+  }, [meta, outcome, activeId]);
   if (!calibration) {
     return (
       <section className="panel calibration" aria-labelledby="calibration-heading">
