@@ -10,7 +10,8 @@ import { ErrorBanner } from './ErrorBanner';
 import { Gallery } from './Gallery';
 import { Header } from './Header';
 import { ImageList } from './ImageList';
-import { filesOf, InputPanel } from './InputPanel';
+import { filesOf, isFileDrag } from './file-drop';
+import { InputPanel } from './InputPanel';
 import { LibraryPanel } from './LibraryPanel';
 import { SHORTCUT_HELP, shortcutFor } from './shortcuts';
 import { StoreContext, useInspector, useInspectorStore } from './store-context';
@@ -77,7 +78,6 @@ function useGlobalInput(store: InspectorStore, tabRef: { readonly current: TabId
       e.preventDefault();
       openAnywhere(store, files, tabRef.current);
     };
-    const isFileDrag = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
     // Dropping files anywhere on the page inspects them (the drop zone handles its own drops first);
     // without this the browser would navigate away to the dropped file.
     const onDragOver = (e: DragEvent) => {

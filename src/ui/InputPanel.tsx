@@ -1,46 +1,12 @@
 /** Drop zone and file picker (paste is handled app-wide in App). */
-import { useRef, useState, type DragEvent } from 'react';
+import { filesOf, useFileDrop } from './file-drop';
 import { useInspector } from './store-context';
-
-/** Files of a drag-and-drop or paste, with a name for each (pasted images may come without one). */
-export function filesOf(list: FileList | null | undefined): { blob: Blob; name: string }[] {
-  if (!list) return [];
-  return Array.from(list, (f, i) => ({ blob: f, name: f.name || `pasted-${i + 1}.png` }));
-}
-
-function hasFiles(e: DragEvent): boolean {
-  return Array.from(e.dataTransfer?.types ?? []).includes('Files');
-}
 
 export function InputPanel() {
   const addFiles = useInspector((s) => s.addFiles);
   const openFiles = useInspector((s) => s.openFiles);
-  const [over, setOver] = useState(false);
-  const depth = useRef(0);
-
-  const onDragEnter = (e: DragEvent<HTMLDivElement>) => {
-    if (!hasFiles(e)) return;
-    e.preventDefault();
-    depth.current++;
-    setOver(true);
-  };
-  const onDragOver = (e: DragEvent<HTMLDivElement>) => {
-    if (!hasFiles(e)) return;
-    e.preventDefault();
-    e.dataTransfer.dropEffect = 'copy';
-  };
-  const onDragLeave = () => {
-    depth.current = Math.max(0, depth.current - 1);
-    if (depth.current === 0) setOver(false);
-  };
-  const onDrop = (e: DragEvent<HTMLDivElement>) => {
-    e.preventDefault();
-    depth.current = 0;
-    setOver(false);
-    const files = filesOf(e.dataTransfer?.files);
-    // Model bundles (.zip, or model.json + weights.bin + meta.json) are imported, images inspected.
-    if (files.length > 0) void openFiles(files);
-  };
+  // Model bundles (.zip, or model.json + weights.bin + meta.json) are imported, images inspected.
+  const { over, handlers } = useFileDrop((files) => void openFiles(files));
 
   return (
     <section className="panel input-panel" aria-labelledby="input-heading">
@@ -50,10 +16,7 @@ export function InputPanel() {
       <div
         data-testid="drop-zone"
         className={`drop-zone${over ? ' drop-zone-over' : ''}`}
-        onDragEnter={onDragEnter}
-        onDragOver={onDragOver}
-        onDragLeave={onDragLeave}
-        onDrop={onDrop}
+        {...handlers}
       >
         <p>Drop photos here, paste them, or</p>
         <label className="button button-primary file-button">

@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { selectActiveModel, type LibraryModelInfo } from '../store';
 import { formatBytes } from './chart-data';
-import { filesOf } from './InputPanel';
+import { filesOf } from './file-drop';
 import { useInspector } from './store-context';
 
 function dateText(iso: string): string {

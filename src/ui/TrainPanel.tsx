@@ -3,7 +3,7 @@
  * learning rate (presets or custom), light augmentation, a name to save under; start / cancel; progress
  * with ETA, the live loss curve, and after the run the calibration histogram and the threshold rule.
  */
-import { useMemo, useRef, useState, type DragEvent } from 'react';
+import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import {
   isBundleFileName,
@@ -20,12 +20,8 @@ import {
 } from '../store';
 import { formatDuration } from './chart-data';
 import { CalibrationChart, LossChart } from './charts';
-import { filesOf } from './InputPanel';
+import { filesOf, useFileDrop } from './file-drop';
 import { useInspector } from './store-context';
-
-function hasFiles(e: DragEvent): boolean {
-  return Array.from(e.dataTransfer?.types ?? []).includes('Files');
-}
 
 /** The normal images to train on. */
 function TrainImages() {
@@ -39,21 +35,14 @@ function TrainImages() {
       running: s.trainStatus === 'running',
     })),
   );
-  const [over, setOver] = useState(false);
-  const depth = useRef(0);
   const ready = images.filter((i) => i.status === 'ready').length;
-
-  const onDrop = (e: DragEvent<HTMLDivElement>) => {
-    // Handled here: the page-wide drop handler (inspection / bundle import) sees defaultPrevented.
-    e.preventDefault();
-    depth.current = 0;
-    setOver(false);
-    const files = filesOf(e.dataTransfer?.files);
+  // Handled here: the page-wide drop handler (inspection / bundle import) sees defaultPrevented.
+  const { over, handlers } = useFileDrop((files) => {
     const bundle = files.filter((f) => isBundleFileName(f.name));
     const imageFiles = files.filter((f) => !isBundleFileName(f.name));
     if (bundle.length > 0) void importBundle(bundle);
     if (imageFiles.length > 0) void addTrainFiles(imageFiles);
-  };
+  });
 
   let hint: string;
   if (ready === 0) hint = 'Add photos of good parts only: 10–30 recommended, 1 works.';
@@ -75,22 +64,7 @@ function TrainImages() {
       <div
         className={`drop-zone${over ? ' drop-zone-over' : ''}`}
         data-testid="train-drop-zone"
-        onDragEnter={(e) => {
-          if (!hasFiles(e)) return;
-          e.preventDefault();
-          depth.current++;
-          setOver(true);
-        }}
-        onDragOver={(e) => {
-          if (!hasFiles(e)) return;
-          e.preventDefault();
-          e.dataTransfer.dropEffect = 'copy';
-        }}
-        onDragLeave={() => {
-          depth.current = Math.max(0, depth.current - 1);
-          if (depth.current === 0) setOver(false);
-        }}
-        onDrop={onDrop}
+        {...handlers}
       >
         <p>Drop normal (defect-free) images here, or</p>
         <label className="button button-primary file-button">
