@@ -19,6 +19,7 @@ export {
   PRESET_LEARNING_RATE,
   presetOf,
   SAMPLE_INDEX_PATH,
+  scalesFromMeta,
   scoreKey,
   SIGMA_MAX,
   SIGMA_MIN,

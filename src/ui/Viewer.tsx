@@ -8,7 +8,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalS
 import { useShallow } from 'zustand/react/shallow';
 import { COLORMAP_NAMES, type ColormapName } from '../data/colormap';
 import { mapValueAt, type SmoothedMap } from '../data/map-render';
-import { fusionOf, scoreKey, selectSelectedItem, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP, type ImageItem, type ModelMeta, type ScaleSelection } from '../store';
+import { fusionOf, scalesFromMeta, scoreKey, selectSelectedItem, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP, type ImageItem, type ModelMeta, type ScaleSelection } from '../store';
 import { Colorbar } from './Colorbar';
 import { drawView, exportPng, heatCanvas } from './heatmap-draw';
 import { useInspector } from './store-context';
@@ -390,8 +390,7 @@ function Readout({ item, smoothed, heat, range, meta, cursor }: ReadoutProps) {
   const verdict = score === null ? null : score > s.threshold ? 'anomaly' : 'ok';
 
   const cal = meta?.calibration ?? null;
-  const metaScales = meta?.map.scales;
-  const calScales: ScaleSelection = metaScales && metaScales.length ? [metaScales.includes(1), metaScales.includes(2), metaScales.includes(3)] : [true, true, true];
+  const calScales = scalesFromMeta(meta);
   const settingsDiffer = cal !== null && (calScales.some((b, k) => b !== s.scales[k]) || meta?.map.sigma !== s.sigma);
 
   let thresholdNote: string;
