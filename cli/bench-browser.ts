@@ -12,8 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, loadConfigFromFile, preview, type PreviewServer } from 'vite';
-import { CHROMIUM, SWIFTSHADER_WEBGPU_FLAGS, launchChromium } from '../e2e/browser';
+import { build, loadConfigFromFile } from 'vite';
+import { CHROMIUM, SWIFTSHADER_WEBGPU_FLAGS, launchChromium, startPreview } from '../e2e/browser';
 import {
   BENCH_BACKENDS, PROJECTION, RERENDER_TARGET_MS, benchQuery, type BenchBackend, type BenchError, type BenchResult,
 } from '../src/bench/bench-core';
@@ -268,25 +268,22 @@ async function main(): Promise<void> {
     log(`built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
   }
 
-  let server: PreviewServer | undefined;
+  const server = await startPreview(OUT_DIR);
   const runs: BackendRun[] = [];
   let chromium = '?';
   try {
-    server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir: OUT_DIR }, preview: { port: 0, host: '127.0.0.1', strictPort: false, open: false } });
-    const address = server.httpServer.address();
-    if (!address || typeof address === 'string') throw new Error('the preview server has no port');
-    const baseUrl = `http://127.0.0.1:${address.port}/`;
     for (const backend of backends as BenchBackend[]) {
       const flags = [...extraFlags, ...(backend === 'webgpu' ? (a.webgpu ? SWIFTSHADER_WEBGPU_FLAGS : ['--enable-unsafe-webgpu']) : [])];
-      log(`${backend}: ${baseUrl}bench.html${benchQuery({ backend, images, epochs, size, model, reps, renders })}${flags.length ? ` (flags ${flags.join(' ')})` : ''}`);
-      const run = await runBackend(baseUrl, backend, benchQuery({ backend, images, epochs, size, model, reps, renders }), flags, timeoutMs, log);
+      const query = benchQuery({ backend, images, epochs, size, model, reps, renders });
+      log(`${backend}: ${server.baseUrl}bench.html${query}${flags.length ? ` (flags ${flags.join(' ')})` : ''}`);
+      const run = await runBackend(server.baseUrl, backend, query, flags, timeoutMs, log);
       chromium = run.chromium;
       const { chromium: _c, ...rest } = run;
       runs.push(rest);
       log(`${backend}: ${run.ok ? 'done' : `FAILED at ${run.error?.stage ?? 'fine-tuning'}: ${run.error?.message ?? run.result?.trainingError?.message}`} in ${formatDuration(run.wallMs / 1000)}`);
     }
   } finally {
-    if (server) await new Promise<void>((resolve) => server!.httpServer.close(() => resolve()));
+    await server.close();
   }
   mach.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const wallMs = performance.now() - t0;

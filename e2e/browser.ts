@@ -3,6 +3,7 @@
  * every e2e test wants: requests to anything but the local server, console errors, long main-thread tasks.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { preview } from 'vite';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,4 +72,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** `vite preview` of a build (default dist/) on a free localhost port. */
+export async function startPreview(outDir?: string): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+  const server = await preview({
+    root: REPO_ROOT,
+    logLevel: 'warn',
+    ...(outDir ? { build: { outDir } } : {}),
+    preview: { port: 0, host: '127.0.0.1', strictPort: false, open: false },
+  });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('the preview server has no port');
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}/`,
+    close: () => new Promise<void>((resolve) => server.httpServer.close(() => resolve())),
+  };
 }

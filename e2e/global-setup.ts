@@ -3,12 +3,8 @@
  * the URL reaches the tests through vitest's provide/inject.
  */
 import type { TestProject } from 'vitest/node';
-import { build, preview, type PreviewServer } from 'vite';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-let server: PreviewServer | undefined;
+import { build } from 'vite';
+import { REPO_ROOT, startPreview } from './browser';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (!process.env.E2E_SKIP_BUILD) {
@@ -17,18 +13,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      await build({ root, logLevel: 'warn', mode: 'production' });
+      await build({ root: REPO_ROOT, logLevel: 'warn', mode: 'production' });
     } finally {
       process.env.NODE_ENV = nodeEnv;
     }
   }
-  server = await preview({ root, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1', strictPort: false } });
-  const address = server.httpServer.address();
-  if (!address || typeof address === 'string') throw new Error('preview server has no port');
-  project.provide('baseUrl', `http://127.0.0.1:${address.port}/`);
-  return async () => {
-    await new Promise<void>((resolve) => server!.httpServer.close(() => resolve()));
-  };
+  const server = await startPreview();
+  project.provide('baseUrl', server.baseUrl);
+  return server.close;
 }
 
 declare module 'vitest' {
