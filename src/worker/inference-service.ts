@@ -512,10 +512,10 @@ export class InferenceService {
   private async checkImportTeacher(meta: ModelMeta, teacherRoot: string): Promise<void> {
     const loadedTeacher = this.model ? (this.model.pipeline.teacher as Teacher) : null;
     const loaded: TeacherIdentity | null = loadedTeacher ? { id: loadedTeacher.meta.id, tapSet: loadedTeacher.tapSet, taps: loadedTeacher.taps } : null;
+    const loadedWhy = loaded ? bundleTeacherMismatch(meta, loaded) : null;
     if (loaded) {
-      const why = bundleTeacherMismatch(meta, loaded);
-      if (!why) return;
-      if (meta.teacher.id === loaded.id && meta.teacher.tapSet === loaded.tapSet) throw new InferenceError('model', why);
+      if (!loadedWhy) return;
+      if (meta.teacher.id === loaded.id && meta.teacher.tapSet === loaded.tapSet) throw new InferenceError('model', loadedWhy);
     }
     // Another teacher than the loaded one (or none loaded): fine if the app has that teacher's files.
     let teacherMeta: TeacherMeta | null;
@@ -530,9 +530,7 @@ export class InferenceService {
       if (!why) return;
       throw new InferenceError('model', `this bundle does not fit this app's teacher ${meta.teacher.id}/${meta.teacher.tapSet}: ${why}`);
     }
-    throw new InferenceError('model', loaded
-      ? bundleTeacherMismatch(meta, loaded)!
-      : `this bundle was trained on teacher ${meta.teacher.id}/${meta.teacher.tapSet}, which this app does not have`);
+    throw new InferenceError('model', loadedWhy ?? `this bundle was trained on teacher ${meta.teacher.id}/${meta.teacher.tapSet}, which this app does not have`);
   }
 
   private async ensureInit(preferred?: BackendName): Promise<BackendInfo> {
