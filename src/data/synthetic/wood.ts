@@ -87,7 +87,7 @@ function drawDefect(kind: string, size: DefectSize, rng: SeededRandom, scene: Wo
       return { kind: 'crack', strokes };
     }
     case 'stain': {
-      const radius = size === 'small' ? uniform(rng, 5, 8) : uniform(rng, 22, 34) * (size === 'large' ? 1 : 0.55);
+      const radius = size === 'small' ? uniform(rng, 5, 8) : uniform(rng, 22, 34) * SIZE_SCALE[size];
       const c = randomCentre(rng, radius * 1.5, width, height);
       const type: StainType = (['water', 'oil', 'ink'] as const)[Math.floor(rng.next() * 3)];
       return { kind: 'stain', blob: new Blob(c.x, c.y, radius, rng, 0.35, 0.15), type };
