@@ -35,6 +35,31 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // Tools and tests do not import each other; what both need to drive a browser lives in harness/.
+    files: ['cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/e2e/**'], message: 'cli/ does not import the tests: shared browser code belongs in harness/' }],
+      }],
+    },
+  },
+  {
+    files: ['e2e/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/cli/**'], message: 'e2e/ does not import the tools: shared code belongs in harness/ or src/' }],
+      }],
+    },
+  },
+  {
+    files: ['harness/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/cli/**', '**/e2e/**'], message: 'harness/ serves cli/ and e2e/ and imports neither' }],
+      }],
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

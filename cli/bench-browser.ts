@@ -7,13 +7,12 @@
  * viewer's re-render of a 256² map for σ 1/4/8 (issue #4: target < 16 ms), fine-tuning time per epoch
  * (issue #5) and the worker's tensor count. Prints figures; asserts nothing.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, loadConfigFromFile } from 'vite';
-import { CHROMIUM, SWIFTSHADER_WEBGPU_FLAGS, launchChromium, startPreview } from '../e2e/browser';
+import { CHROMIUM, SWIFTSHADER_WEBGPU_FLAGS, buildApp, launchChromium, openApp, startPreview } from '../harness/browser';
 import {
   BENCH_BACKENDS, PROJECTION, RERENDER_TARGET_MS, benchQuery, type BenchBackend, type BenchError, type BenchResult,
 } from '../src/bench/bench-core';
@@ -83,46 +82,22 @@ function checkModelFiles(root: string, model: string, where: string): void {
   }
 }
 
-/**
- * vite.config.ts with bench.html as the only entry: the benchmark does not need the app's own page
- * (and a half-edited app cannot break it); everything else (target, worker format) is the app's.
- */
-async function buildBenchPage(): Promise<void> {
-  const loaded = await loadConfigFromFile({ command: 'build', mode: 'production' }, path.join(ROOT, 'vite.config.ts'), ROOT, 'warn');
-  const config = loaded?.config ?? {};
-  const { rollupOptions: _r, rolldownOptions, ...buildOptions } = config.build ?? {};
-  await build({
-    ...config,
-    configFile: false,
-    root: ROOT,
-    logLevel: 'warn',
-    build: { ...buildOptions, outDir: OUT_DIR, emptyOutDir: true, rolldownOptions: { ...rolldownOptions, input: { bench: path.join(ROOT, 'bench.html') } } },
-  });
-}
-
 type Poll = { result: BenchResult | null; error: BenchError | null; progress: string };
 
 async function runBackend(baseUrl: string, backend: BenchBackend, query: string, flags: string[], timeoutMs: number, log: (s: string) => void): Promise<BackendRun & { chromium: string }> {
   const t0 = performance.now();
   const browser: Browser = await launchChromium(flags);
   const chromium = browser.version();
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
   const finish = (r: Omit<BackendRun, 'requested' | 'wallMs' | 'consoleErrors'>) => ({ ...r, requested: backend, wallMs: performance.now() - t0, consoleErrors, chromium });
   try {
-    const page: Page = await (await browser.newContext()).newPage();
-    let crashed: string | null = null;
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-    page.on('crash', () => {
-      crashed = 'the page crashed (out of memory?)';
-    });
-    await page.goto(`${baseUrl}bench.html${query}`);
+    const app = await openApp(browser, baseUrl, `bench.html${query}`);
+    const { page } = app;
+    consoleErrors = app.consoleErrors;
     let shown = '';
     let shownAt = 0;
     for (;;) {
-      if (crashed) return finish({ ok: false, error: { stage: 'page', message: crashed }, result: null });
+      if (app.crashed()) return finish({ ok: false, error: { stage: 'page', message: 'the page crashed (out of memory?)' }, result: null });
       const s: Poll = await page.evaluate(() => ({ result: window.__benchResult ?? null, error: window.__benchError ?? null, progress: window.__benchProgress ?? '' }));
       if (s.result) return finish({ ok: s.result.trainingError === null, error: null, result: s.result });
       if (s.error) return finish({ ok: false, error: s.error, result: null });
@@ -264,7 +239,8 @@ async function main(): Promise<void> {
     checkModelFiles(path.join(ROOT, 'public'), model, 'run npm run make:models, or name another --model');
     log(`building into ${path.relative(ROOT, OUT_DIR)} …`);
     const tb = performance.now();
-    await buildBenchPage();
+    // bench.html alone: the bench does not need the app's own page (and a half-edited app cannot break it).
+    await buildApp({ outDir: OUT_DIR, pages: ['bench.html'] });
     log(`built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
   }
 

@@ -1,12 +1,15 @@
-/** Page-level helpers shared by the e2e files: waiting for the model, loading samples, reading the viewer. */
+/** Page-level helpers shared by the e2e files: waiting for the model, loading samples, reading the viewer, screenshots. */
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import type { GalleryIndex, GallerySample } from '../src/data/synthetic/plan';
-import { REPO_ROOT } from './browser';
+import { REPO_ROOT } from '../harness/browser';
+
+/** Where the e2e screenshots go (not committed). */
+export const ARTIFACTS = path.join(REPO_ROOT, 'artifacts/e2e');
 
 export type SampleEntry = GallerySample;
 export type SampleIndex = GalleryIndex;
@@ -35,6 +38,13 @@ export function readPublicFile(rel: string): Buffer {
 
 export function readPublicPng(rel: string): PNG {
   return PNG.sync.read(readPublicFile(rel));
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
 }
 
 /** Runs `click` and returns the download it starts: suggested file name and bytes. */

@@ -11,10 +11,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { encodePng } from '../cli/lib/image-io';
+import { PNG } from 'pngjs';
+import type { RgbImage } from '../src/data/image';
 import { renderSample } from '../src/data/synthetic';
-import { InstrumentedPage, launchChromium, openApp, screenshot } from './browser';
-import { maskHitNear, readPublicPng, readSampleIndex, type SampleEntry, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf } from './app-helpers';
+import { InstrumentedPage, launchChromium, openApp } from '../harness/browser';
+import { screenshot, maskHitNear, readPublicPng, readSampleIndex, type SampleEntry, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf } from './app-helpers';
 
 const index = readSampleIndex();
 const category = index.categories[0];
@@ -37,11 +38,18 @@ interface PngFile {
   buffer: Buffer;
 }
 
+/** 8-bit RGB pixels as an RGB PNG. */
+function rgbPng(image: RgbImage): Buffer {
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+}
+
 /** The 5 generated normal images (the category's train split, as `npm run make:samples` would draw them). */
 function generatedNormals(): PngFile[] {
   return [0, 1, 2, 3, 4].map((i) => {
     const { image } = renderSample({ category: category.id, split: 'train', label: 'good', index: i, seed: index.seed });
-    return { name: `generated_train_${i}.png`, mimeType: 'image/png', buffer: encodePng(image.data, image.width, image.height) };
+    return { name: `generated_train_${i}.png`, mimeType: 'image/png', buffer: rgbPng(image) };
   });
 }
 

@@ -3,21 +3,10 @@
  * the URL reaches the tests through vitest's provide/inject.
  */
 import type { TestProject } from 'vitest/node';
-import { build } from 'vite';
-import { REPO_ROOT, startPreview } from './browser';
+import { buildApp, startPreview } from '../harness/browser';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (!process.env.E2E_SKIP_BUILD) {
-    // vitest runs with NODE_ENV=test, and Vite would then bundle React's development build: test what
-    // users get instead.
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({ root: REPO_ROOT, logLevel: 'warn', mode: 'production' });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-  }
+  if (!process.env.E2E_SKIP_BUILD) await buildApp();
   const server = await startPreview();
   project.provide('baseUrl', server.baseUrl);
   return server.close;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { InstrumentedPage, launchChromium, openApp, screenshot } from './browser';
-import { SampleEntry, maskHitNear, readPublicPng, readSampleIndex, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf } from './app-helpers';
+import { InstrumentedPage, launchChromium, openApp } from '../harness/browser';
+import { SampleEntry, screenshot, maskHitNear, readPublicPng, readSampleIndex, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf } from './app-helpers';
 
 const index = readSampleIndex();
 const category = index.categories[0];

@@ -6,8 +6,8 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { SWIFTSHADER_WEBGPU_FLAGS, launchChromium, openApp, screenshot } from './browser';
-import { backendName, downloadOf, inspectSample, readSampleIndex, viewerState, waitForModel } from './app-helpers';
+import { SWIFTSHADER_WEBGPU_FLAGS, launchChromium, openApp } from '../harness/browser';
+import { backendName, screenshot, downloadOf, inspectSample, readSampleIndex, viewerState, waitForModel } from './app-helpers';
 
 const category = readSampleIndex().categories[0];
 const sample = category.samples.find((s) => s.label === 'defect')!;

@@ -3,7 +3,9 @@
  * RGB, binary mask reading, PNG writing.
  *
  * Decoding rules
- *  - The format is detected from the file's leading bytes, never from its extension.
+ *  - The format is detected from the file's leading bytes, never from its extension, by the app's
+ *    own sniffer (src/data/image-file.ts); WebP, BMP, GIF and the formats it names but nobody
+ *    decodes here are refused by name.
  *  - PNG: every color type (gray, gray+alpha, palette, RGB, RGBA) and bit depth (1..16) pngjs
  *    supports. 16-bit samples are rounded to 8 bits. Alpha (including tRNS transparency) is
  *    composited over black: c' = round(c * a / 255), so fully transparent pixels read as 0. The
@@ -19,10 +21,9 @@ import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { binarizeChannels, rgbaToRgb, type BinaryMask, type RgbImage } from '../../src/data/image.ts';
+import { IMAGE_FORMAT_LABEL, sniffImageFormat, sniffUnsupportedFormat } from '../../src/data/image-file.ts';
 
 export type { BinaryMask, RgbImage };
-
-export type ImageFormat = 'png' | 'jpeg';
 
 /** A file could not be read or decoded. `message` is "cannot read image <path>: <reason>". */
 export class ImageReadError extends Error {
@@ -40,34 +41,8 @@ export class ImageReadError extends Error {
   }
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function startsWith(bytes: Uint8Array, prefix: readonly number[], offset = 0): boolean {
-  if (bytes.length < offset + prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (bytes[offset + i] !== prefix[i]) return false;
-  return true;
-}
-
 function ascii(s: string): number[] {
   return Array.from(s, (c) => c.charCodeAt(0));
-}
-
-/** 'png' or 'jpeg' from the leading bytes, or null. */
-export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
-  if (startsWith(bytes, PNG_SIGNATURE)) return 'png';
-  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
-  return null;
-}
-
-/** Name of a recognisable but unsupported format, for a friendlier error. */
-function sniffOtherFormat(bytes: Uint8Array): string | null {
-  if (startsWith(bytes, ascii('GIF8'))) return 'GIF';
-  if (startsWith(bytes, ascii('BM'))) return 'BMP';
-  if (startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)) return 'WebP';
-  if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) return 'TIFF';
-  if (startsWith(bytes, ascii('ftyp'), 4)) return 'HEIF/AVIF';
-  if (startsWith(bytes, [0xff, 0xd8])) return 'JPEG without a valid marker after SOI';
-  return null;
 }
 
 /** True when `needle` occurs within the last `window` bytes of `bytes`. */
@@ -131,7 +106,7 @@ export function decodeImage(bytes: Uint8Array, filePath = '<buffer>'): RgbImage 
   const format = sniffImageFormat(bytes);
   if (format === 'png') return decodePng(bytes, filePath);
   if (format === 'jpeg') return decodeJpeg(bytes, filePath);
-  const other = sniffOtherFormat(bytes);
+  const other = format ? IMAGE_FORMAT_LABEL[format] : sniffUnsupportedFormat(bytes);
   throw new ImageReadError(
     filePath,
     other ? `unsupported image format ${other} (only PNG and JPEG are read)` : 'not a PNG or JPEG file',

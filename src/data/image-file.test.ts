@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { ImageFileError, MAX_MEGAPIXELS, readImageHeader } from './image-file';
+import { ImageFileError, MAX_MEGAPIXELS, readImageHeader, sniffImageFormat } from './image-file';
 
 function png(width: number, height: number): Uint8Array {
   const img = new PNG({ width, height });
@@ -61,6 +61,14 @@ function gif(width: number, height: number, trailer = true): Uint8Array {
   if (trailer) bytes.push(0x3b);
   return Uint8Array.from(bytes);
 }
+
+describe('sniffImageFormat', () => {
+  it('detects the format by content', () => {
+    expect(sniffImageFormat(png(1, 1))).toBe('png');
+    expect(sniffImageFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBe('jpeg');
+    expect(sniffImageFormat(new Uint8Array([1, 2, 3]))).toBeNull();
+  });
+});
 
 describe('readImageHeader', () => {
   it('reads real PNG and JPEG files', () => {

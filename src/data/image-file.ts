@@ -33,7 +33,8 @@ export const MAX_MEGAPIXELS = 50;
 /** Smallest side that still holds a few teacher patches. */
 export const MIN_IMAGE_SIDE = 8;
 
-const FORMAT_LABEL: Record<ImageFileFormat, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', bmp: 'BMP', gif: 'GIF' };
+/** The formats' names, for messages. */
+export const IMAGE_FORMAT_LABEL: Record<ImageFileFormat, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', bmp: 'BMP', gif: 'GIF' };
 
 function u16be(b: Uint8Array, o: number): number {
   return (b[o] << 8) | b[o + 1];
@@ -74,9 +75,9 @@ export function readImageHeader(bytes: Uint8Array, fileName?: string): ImageHead
   const who = fileName ? `“${fileName}”` : 'The file';
   if (bytes.length === 0) throw new ImageFileError('empty', `${who} is empty (0 bytes).`, fileName);
 
-  const format = sniffFormat(bytes);
+  const format = sniffImageFormat(bytes);
   if (format === null) {
-    const unsupported = sniffUnsupported(bytes);
+    const unsupported = sniffUnsupportedFormat(bytes);
     if (unsupported) {
       throw new ImageFileError('unsupported', `${who} is a ${unsupported} image, which this app cannot decode in every browser; convert it to PNG or JPEG.`, fileName);
     }
@@ -88,7 +89,7 @@ export function readImageHeader(bytes: Uint8Array, fileName?: string): ImageHead
     header = PARSERS[format](bytes);
   } catch (e) {
     if (e instanceof Truncated) {
-      throw new ImageFileError('truncated', `${who} is truncated or damaged: the ${FORMAT_LABEL[format]} data ends before the image is complete.`, fileName);
+      throw new ImageFileError('truncated', `${who} is truncated or damaged: the ${IMAGE_FORMAT_LABEL[format]} data ends before the image is complete.`, fileName);
     }
     throw e;
   }
@@ -112,7 +113,12 @@ function isPrefixOf(b: Uint8Array, sig: readonly number[]): boolean {
   return b.length <= sig.length && Array.from(b).every((v, i) => v === sig[i]);
 }
 
-function sniffFormat(b: Uint8Array): ImageFileFormat | null {
+/**
+ * The format from the leading bytes, never from the file name; null when it is none of the five. A file
+ * cut off inside the PNG or JPEG signature counts as that format (its parser then reports it truncated).
+ * The one sniffer of the project: the app's header check above and the command-line decoder use it.
+ */
+export function sniffImageFormat(b: Uint8Array): ImageFileFormat | null {
   if (startsWith(b, PNG_SIGNATURE)) return 'png';
   if (startsWith(b, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return 'webp';
@@ -124,8 +130,8 @@ function sniffFormat(b: Uint8Array): ImageFileFormat | null {
   return null;
 }
 
-/** Image formats we recognise but refuse, by name. */
-function sniffUnsupported(b: Uint8Array): string | null {
+/** The name of an image format recognised but not read (TIFF, HEIC/HEIF, AVIF, SVG, …), or null. */
+export function sniffUnsupportedFormat(b: Uint8Array): string | null {
   if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]) || startsWith(b, [0x49, 0x49, 0x2b, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2b])) return 'TIFF';
   if (ascii(b, 4, 4) === 'ftyp') {
     const brands: string[] = [];
