@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { gaussianKernel1d, reflectIndices } from './gaussian';
 import { cosineSimilarity } from './loss';
 
-export { gaussianKernel1d, reflectIndices };
+import type { Fusion } from './fusion';
 
-export type Fusion = 'sum' | 'product';
-export const FUSIONS: readonly Fusion[] = ['sum', 'product'];
+export { gaussianKernel1d, reflectIndices };
+export { FUSIONS, type Fusion } from './fusion';
 
 /** Per-scale raw maps [N, h_k, w_k] (not upsampled). */
 export function scaleAnomalyMaps(teacher: tf.Tensor4D[], student: tf.Tensor4D[]): tf.Tensor3D[] {
