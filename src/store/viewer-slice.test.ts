@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta as HelperMeta } from '../engine/model-meta';
 import { setup } from './test-support';
-import { clampSigma, defaultThreshold, scalesFromMeta } from './viewer-slice';
+import { clampSigma, defaultThreshold, fusionOf, scalesFromMeta } from './viewer-slice';
 
 describe('inspector store: viewer settings', () => {
   it('clamps and toggles the view settings', () => {
@@ -43,5 +43,13 @@ describe('viewer defaults', () => {
     expect(defaultThreshold(helperMeta({}, cal))).toEqual({ threshold: 0.34, calibrated: true });
     expect(defaultThreshold(helperMeta({ scales: [2, 3] }))).toEqual({ threshold: 0.6, calibrated: false });
     expect(defaultThreshold(helperMeta({ fusion: 'product', scales: [2, 3] }))).toEqual({ threshold: 0.09, calibrated: false });
+  });
+});
+
+describe('fusion of the active model', () => {
+  it('is the meta’s fusion, sum without a model, and an error for an unknown one (never a silent sum)', () => {
+    expect(fusionOf(null)).toBe('sum');
+    expect(fusionOf(helperMeta({ fusion: 'product' }))).toBe('product');
+    expect(() => fusionOf(helperMeta({ fusion: 'max' as never }))).toThrow(/unknown map fusion "max"/);
   });
 });
