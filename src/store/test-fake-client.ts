@@ -4,7 +4,23 @@
  * library), with gates and failure injection to put the store in every state.
  */
 import type { ModelMeta } from '../engine/model-meta';
-import type { BackendInfo, BackendName, BundleFileMessage, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo, ModelSource, PixelsMessage, TrainProgress, TrainRequestOptions, TrainResult, WorkerEvent } from '../worker/protocol';
+import type {
+  BackendInfo,
+  BackendName,
+  BundleFileMessage,
+  ExportResult,
+  ExportTarget,
+  InferResult,
+  LibraryListing,
+  LibraryModelInfo,
+  LoadedModelInfo,
+  ModelSource,
+  PixelsMessage,
+  TrainProgress,
+  TrainRequestOptions,
+  TrainResult,
+  WorkerEvent,
+} from '../worker/protocol';
 import type { InferenceService } from './services';
 
 export const SIZE = 16;
