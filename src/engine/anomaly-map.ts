@@ -4,10 +4,9 @@
  * image score = max of the smoothed map.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Fusion } from './fusion';
 import { gaussianKernel1d, reflectIndices } from './gaussian';
 import { cosineSimilarity } from './loss';
-
-import type { Fusion } from './fusion';
 
 export { gaussianKernel1d, reflectIndices };
 export { FUSIONS, type Fusion } from './fusion';

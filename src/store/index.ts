@@ -13,7 +13,7 @@ export type { ViewerSlice } from './viewer-slice';
 export * from './selectors';
 export * from './types';
 export { backendLabel } from './engine-slice';
-export { baseName, isBundleFileName } from './images-slice';
+export { baseName } from './images-slice';
 export { MODEL_INDEX_PATH, SAMPLE_INDEX_PATH } from './indices';
 export { checkTrainSettings, DEFAULT_TRAIN_SETTINGS, MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, TRAIN_PRESET_IDS, TRAIN_PRESETS } from './train-setup-slice';
 export { appendLoss, trainFraction } from './training-slice';
