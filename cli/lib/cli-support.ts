@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { formatDuration as formatDurationMs } from '../../src/data/format';
 
 /** An error whose message is meant for the user as is. Exit code 2 = bad usage/input, 1 = failure. */
 export class UserError extends Error {
@@ -76,15 +77,12 @@ export function runCli(main: () => Promise<void>): void {
   );
 }
 
+/**
+ * The project's duration format (src/data/format.ts, which takes milliseconds) for the CLIs, whose
+ * timings are in seconds: converted here, once, so every caller passes seconds.
+ */
 export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  const mm = String(m).padStart(2, '0');
-  const ss = String(sec).padStart(2, '0');
-  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+  return formatDurationMs(seconds * 1000);
 }
 
 /** A one-line progress bar with elapsed time and ETA; redraws in place on a TTY, prints lines otherwise. */

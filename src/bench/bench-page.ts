@@ -7,7 +7,8 @@
  */
 import { renderHeatmap } from '../data/colormap';
 import { rgbToRgba } from '../data/image';
-import { MapSmoother, type MapFusion } from '../data/map-render';
+import { MapSmoother } from '../data/map-render';
+import type { Fusion } from '../engine/fusion';
 import { CATEGORY_IDS, renderSample, type CategoryId } from '../data/synthetic';
 import { InferenceClient, WorkerFailure } from '../worker/inference-client';
 import type { BackendInfo, InferResult, PixelsMessage, StageTimings, TrainProgress, TrainResult } from '../worker/protocol';
@@ -84,7 +85,7 @@ function medianTimings(runs: TimedInference[]): TimedInference {
 }
 
 /** Re-smoothing and colour-mapping of the raw maps as the viewer does it, per σ; a fresh smoother each time. */
-function benchRerender(result: InferResult, selection: boolean[], fusion: MapFusion, renders: number): RerenderFigure[] {
+function benchRerender(result: InferResult, selection: boolean[], fusion: Fusion, renders: number): RerenderFigure[] {
   const size = result.maps.size;
   const canvas = document.createElement('canvas');
   canvas.width = size;

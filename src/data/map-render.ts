@@ -4,6 +4,7 @@
  * reflect border), in plain TypeScript. Equal to the engine's computeAnomalyMap to ~1e-6, so a new σ or
  * scale selection never touches the network. Pure TS: no DOM, no Node, no tfjs kernels.
  */
+import type { Fusion } from '../engine/fusion';
 import { gaussianKernel1d, reflectIndices } from '../engine/gaussian';
 
 /** Per-scale maps, each size×size row-major, already upsampled to the model input (= protocol RawMaps). */
@@ -24,8 +25,6 @@ export interface SmoothedMap {
   max: number;
   argmax: number;
 }
-
-export type MapFusion = 'sum' | 'product';
 
 const CACHE_ENTRIES = 8;
 
@@ -158,7 +157,7 @@ export class MapSmoother {
     this.scales = scales;
   }
 
-  smooth(selection: readonly boolean[], sigma: number, fusion: MapFusion = 'sum'): SmoothedMap {
+  smooth(selection: readonly boolean[], sigma: number, fusion: Fusion = 'sum'): SmoothedMap {
     if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`gaussian σ must be a finite number ≥ 0, got ${sigma}`);
     const picked = this.scales.filter((_, k) => selection[k] === true);
     const selKey = this.scales.map((_, k) => (selection[k] === true ? '1' : '0')).join('');
@@ -178,7 +177,7 @@ export class MapSmoother {
 }
 
 /** Sum or product of the maps in float32, in scale order (as tf.addN / successive tf.mul do). */
-function fuse(maps: readonly Float32Array[], n: number, fusion: MapFusion): Float32Array {
+function fuse(maps: readonly Float32Array[], n: number, fusion: Fusion): Float32Array {
   const out = new Float32Array(n);
   if (maps.length === 0) return out;
   out.set(maps[0]);

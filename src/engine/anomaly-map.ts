@@ -4,13 +4,12 @@
  * image score = max of the smoothed map.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Fusion } from './fusion';
 import { gaussianKernel1d, reflectIndices } from './gaussian';
 import { cosineSimilarity } from './loss';
 
 export { gaussianKernel1d, reflectIndices };
-
-export type Fusion = 'sum' | 'product';
-export const FUSIONS: readonly Fusion[] = ['sum', 'product'];
+export { FUSIONS, type Fusion } from './fusion';
 
 /** Per-scale raw maps [N, h_k, w_k] (not upsampled). */
 export function scaleAnomalyMaps(teacher: tf.Tensor4D[], student: tf.Tensor4D[]): tf.Tensor3D[] {

@@ -2,7 +2,7 @@
  * meta.json of a model bundle: everything needed to rebuild the pipeline around the student weights
  * and to check that a bundle fits the teacher it is about to run with.
  */
-import type { Fusion } from './anomaly-map';
+import { FUSIONS, type Fusion } from './fusion';
 import type { LossForm } from './loss';
 import type { StudentConfig } from './student';
 
@@ -101,5 +101,6 @@ export function validateModelMeta(meta: unknown): ModelMeta {
     throw new Error('meta.json: teacher id and three taps are required');
   }
   if (!m.student || !m.map || typeof m.inputSize !== 'number') throw new Error('meta.json: student, map and inputSize are required');
+  if (!FUSIONS.includes(m.map.fusion)) throw new Error(`meta.json: unknown map fusion "${String(m.map.fusion)}" (known: ${FUSIONS.join(', ')})`);
   return m as ModelMeta;
 }

@@ -1,17 +1,60 @@
-import { baseName, describeFailure, isBundleFileName, resolveUrl, withName } from './logic';
-import type { SliceCreator } from './runtime';
+/**
+ * The images to inspect: added from files, samples, drops and pastes (decoded one at a time, then queued
+ * for inference), the selection, removal. Scores and verdicts come from the inference queue, scoring.ts
+ * and selectors.ts.
+ */
+import { describeFailure, withName } from './failures';
+import { resolveUrl } from './indices';
+import type { SetState, SliceCreator } from './runtime';
 import { selectSortedItems } from './selectors';
-import type { ImagesSlice } from './state';
-import type { ImageItem } from './types';
+import type { FileInput, ImageItem } from './types';
+
+export interface ImagesSlice {
+  /** In insertion order; the displayed order is selectSortedItems. */
+  items: ImageItem[];
+  selectedId: string | null;
+
+  /** Decodes (one at a time) and queues the files; the first one that decodes is selected. */
+  addFiles(files: readonly FileInput[]): Promise<void>;
+  /** Fetches a sample (path relative to the app base, as in samples/index.json) and adds it like a file. */
+  addSample(file: string): Promise<void>;
+  select(id: string | null): void;
+  /** Moves the selection up (-1) or down (+1) in the displayed (score-sorted) order. */
+  moveSelection(delta: number): void;
+  removeImage(id: string): void;
+  clearImages(): void;
+  /**
+   * Opens dropped / picked / pasted files: model bundle files (.zip, .json, .bin) go to importBundle,
+   * everything else is inspected as an image ('inspect', the default) or added to the training images
+   * ('train').
+   */
+  openFiles(files: readonly FileInput[], into?: 'inspect' | 'train'): Promise<void>;
+}
+
+/** Files that belong to a model bundle rather than to image inspection. */
+export function isBundleFileName(name: string): boolean {
+  return /\.(zip|json|bin)$/i.test(name);
+}
+
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
+}
+
+/** Changes one listed image (the queue and the scoring write results through this). */
+export function patchItem(set: SetState, id: string, patch: Partial<ImageItem>): void {
+  set((s) => ({ items: s.items.map((i) => (i.id === id ? { ...i, ...patch } : i)) }));
+}
 
 export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
+  let seq = 0;
   const exists = (id: string) => get().items.some((i) => i.id === id);
 
   const newItem = (name: string, batch: number): ImageItem => {
-    const seq = ++rt.seq;
+    const n = ++seq;
     return {
-      id: `img-${seq}`,
-      seq,
+      id: `img-${n}`,
+      seq: n,
       batch,
       name,
       image: null,
@@ -41,7 +84,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
 
     addFiles: (files) => {
       if (files.length === 0) return Promise.resolve();
-      const batch = rt.nextBatch();
+      const batch = rt.errors.nextBatch();
       const fresh = files.map((f) => newItem(f.name || 'image', batch));
       set((s) => ({ items: [...s.items, ...fresh] }));
       return rt.track(
@@ -56,16 +99,16 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
                 rt.services.release?.(image);
                 continue;
               }
-              rt.patchItem(id, { image, status: 'queued' });
+              patchItem(set, id, { image, status: 'queued' });
               if (!selected) {
                 selected = true;
                 set({ selectedId: id });
               }
-              rt.pump();
+              rt.queue.pump();
             } catch (e) {
               const message = withName(name, describeFailure(e).message);
-              if (exists(id)) rt.patchItem(id, { status: 'error', error: message });
-              rt.pushError(message, batch);
+              if (exists(id)) patchItem(set, id, { status: 'error', error: message });
+              rt.errors.push(message, batch);
             }
           }
         })(),
@@ -79,7 +122,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
           try {
             blob = await rt.services.fetchBlob(resolveUrl(rt.services.baseUrl, file));
           } catch (e) {
-            rt.pushError(`${file}: the sample could not be loaded (${describeFailure(e).message}).`);
+            rt.errors.push(`${file}: the sample could not be loaded (${describeFailure(e).message}).`);
             return;
           }
           await get().addFiles([{ blob, name: baseName(file) }]);
@@ -89,7 +132,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
     select: (id) => {
       if (id !== null && !exists(id)) return;
       set({ selectedId: id });
-      if (id !== null) rt.scoreItemNow(id);
+      if (id !== null) rt.scoring.scoreNow(id);
     },
 
     moveSelection: (delta) => {
@@ -114,10 +157,11 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
       for (const i of items) if (i.image) rt.services.release?.(i.image);
     },
 
-    openFiles: async (files) => {
+    openFiles: async (files, into = 'inspect') => {
       const bundle = files.filter((f) => isBundleFileName(f.name));
       const images = files.filter((f) => !isBundleFileName(f.name));
-      await Promise.all([bundle.length > 0 ? get().importBundle(bundle) : null, images.length > 0 ? get().addFiles(images) : null]);
+      const addImages = into === 'train' ? get().addTrainFiles : get().addFiles;
+      await Promise.all([bundle.length > 0 ? get().importBundle(bundle) : null, images.length > 0 ? addImages(images) : null]);
     },
   };
 };

@@ -1,30 +1,20 @@
 /** The inspector's state: create one store per app (or per test) around its services. */
 export { createInspectorStore, type InspectorStore } from './create-store';
 export { NotFoundError, type InferenceService, type StoreServices } from './services';
-export type { EngineSlice, FileInput, ImagesSlice, InspectorState, ModelsSlice, TrainingSlice, ViewerSlice } from './state';
+export type { InspectorState } from './state';
+export type { EngineSlice } from './engine-slice';
+export type { ErrorsSlice } from './errors-slice';
+export type { ImagesSlice } from './images-slice';
+export type { LibrarySlice } from './library-slice';
+export type { ModelsSlice } from './models-slice';
+export type { TrainSetupSlice } from './train-setup-slice';
+export type { TrainingSlice } from './training-slice';
+export type { ViewerSlice } from './viewer-slice';
 export * from './selectors';
 export * from './types';
-export {
-  appendLoss,
-  backendLabel,
-  baseName,
-  checkTrainSettings,
-  clampSigma,
-  DEFAULT_TRAIN_SETTINGS,
-  defaultThreshold,
-  fusionOf,
-  isBundleFileName,
-  MAX_TRAIN_EPOCHS,
-  MODEL_INDEX_PATH,
-  PRESET_LEARNING_RATE,
-  presetOf,
-  SAMPLE_INDEX_PATH,
-  scalesFromMeta,
-  scoreKey,
-  SIGMA_MAX,
-  SIGMA_MIN,
-  SIGMA_STEP,
-  TRAIN_PRESET_IDS,
-  TRAIN_PRESETS,
-  trainFraction,
-} from './logic';
+export { backendLabel } from './engine-slice';
+export { baseName } from './images-slice';
+export { MODEL_INDEX_PATH, SAMPLE_INDEX_PATH } from './indices';
+export { checkTrainSettings, DEFAULT_TRAIN_SETTINGS, MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, TRAIN_PRESET_IDS, TRAIN_PRESETS } from './train-setup-slice';
+export { appendLoss, trainFraction } from './training-slice';
+export { clampSigma, defaultThreshold, fusionOf, scalesFromMeta, scoreKey, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP } from './viewer-slice';

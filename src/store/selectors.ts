@@ -3,9 +3,10 @@
  * (useSyncExternalStore) gets the same reference until something relevant changes. Scores themselves are
  * computed by the store (per item, through its MapSmoother cache) — selectors only sort and compare.
  */
-import { categoryForModel, fusionOf, scoreKey } from './logic';
+import { categoryForModel } from './indices';
 import type { InspectorState } from './state';
 import type { ImageItem, ModelEntry, SampleCategory, Verdict } from './types';
+import { fusionOf, scoreKey } from './viewer-slice';
 
 /** Remembers the last result for the last arguments (compared with ===). */
 export function memoizeLast<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
@@ -28,11 +29,16 @@ export function isPending(item: ImageItem): boolean {
   return item.status === 'decoding' || item.status === 'queued' || item.status === 'running' || (item.status === 'done' && item.score === null);
 }
 
+/** The decision rule: a score above the threshold is an anomaly. */
+export function scoreVerdict(score: number, threshold: number): 'anomaly' | 'ok' {
+  return score > threshold ? 'anomaly' : 'ok';
+}
+
 /** Verdict of one image: anomaly when its score is above the threshold. */
 export function verdictOf(item: ImageItem, threshold: number): Verdict {
   if (item.status === 'error') return 'error';
   if (isPending(item) || item.score === null) return 'pending';
-  return item.score > threshold ? 'anomaly' : 'ok';
+  return scoreVerdict(item.score, threshold);
 }
 
 function rank(item: ImageItem): number {

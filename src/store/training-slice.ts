@@ -1,24 +1,66 @@
 /**
- * Fine-tuning from the page: the normal images (decoded here, thumbnails for the panel), the run's
- * settings, progress and loss curve from the worker's 'train-progress' events, and the outcome. A run
- * that ends 'done' makes the trained model the active one (rt.adoptModel: its calibrated threshold, the
- * listed images re-scored); every other outcome leaves the model that was active before untouched.
+ * A fine-tuning run from the page: start (checks first), progress and loss curve from the worker's
+ * 'train-progress' events, cancel, and the outcome. A run that ends 'done' makes the trained model the
+ * active one (adoptModel: its calibrated threshold, the listed images re-scored); every other outcome
+ * leaves the model that was active before untouched.
  */
-import {
-  appendLoss,
-  checkTrainSettings,
-  DEFAULT_TRAIN_SETTINGS,
-  describeFailure,
-  EMPTY_LOSS_HISTORY,
-  libraryEntry,
-  PRESET_LEARNING_RATE,
-  TRAIN_PRESETS,
-  withName,
-} from './logic';
+import type { TrainProgress, TrainRequestOptions, TrainResult } from '../worker/protocol';
+import { describeFailure } from './failures';
+import { libraryEntry } from './library-slice';
 import type { SliceCreator } from './runtime';
-import type { TrainingSlice } from './state';
-import type { ModelEntry, TrainImageItem, TrainOutcome } from './types';
-import type { TrainRequestOptions, TrainResult } from '../worker/protocol';
+import { checkTrainSettings } from './train-setup-slice';
+import type { LossHistory, ModelEntry, TrainOutcome, TrainStatus } from './types';
+
+export interface TrainingSlice {
+  trainStatus: TrainStatus;
+  /** Cancel was asked for; the run stops at its next step. */
+  trainCancelling: boolean;
+  /** The last progress event of the running (or last) run. */
+  trainProgress: TrainProgress | null;
+  lossHistory: LossHistory;
+  trainOutcome: TrainOutcome | null;
+
+  /**
+   * Fine-tunes the active model on the ready images in the worker (on its backend). Done: the trained
+   * model becomes the active one with its calibrated threshold and the listed images are re-scored;
+   * saved right away when a name was entered. Cancelled, diverged or failed: the previous model stays.
+   */
+  startTraining(): Promise<void>;
+  cancelTraining(): Promise<void>;
+}
+
+export const EMPTY_LOSS_HISTORY: LossHistory = { steps: [], losses: [], epochMeans: [], stepsPerEpoch: 0 };
+
+/** Adds a training-phase progress event to the loss curve (a repeated step is ignored). */
+export function appendLoss(h: LossHistory, p: TrainProgress): LossHistory {
+  if (p.phase !== 'training' || p.epoch < 1 || p.step < 1) return h;
+  const step = (p.epoch - 1) * p.stepsPerEpoch + p.step;
+  const last = h.steps.length > 0 ? h.steps[h.steps.length - 1] : 0;
+  const sameMeans = p.epochLosses.length === h.epochMeans.length;
+  if (step <= last && sameMeans) return h;
+  return {
+    steps: step > last ? [...h.steps, step] : h.steps,
+    losses: step > last ? [...h.losses, p.loss] : h.losses,
+    epochMeans: sameMeans ? h.epochMeans : p.epochLosses.slice(),
+    stepsPerEpoch: p.stepsPerEpoch,
+  };
+}
+
+/** Share of the whole run done, 0..1: teacher features 10 %, training 80 %, calibration 10 %. */
+export function trainFraction(p: TrainProgress | null): number {
+  if (!p) return 0;
+  const part = (done: number, total: number) => (total > 0 ? Math.min(1, Math.max(0, done / total)) : 0);
+  switch (p.phase) {
+    case 'features':
+      return 0.1 * part(p.step, p.stepsPerEpoch);
+    case 'training':
+      return 0.1 + 0.8 * part((p.epoch - 1) * p.stepsPerEpoch + p.step, p.epochs * p.stepsPerEpoch);
+    case 'calibrating':
+      return 0.9 + 0.1 * part(p.step, p.stepsPerEpoch);
+    default:
+      return 0;
+  }
+}
 
 /** The worker's lower-case message as a sentence. */
 function sentence(message: string): string {
@@ -45,10 +87,7 @@ function trainFailureMessage(e: unknown): string {
 }
 
 export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) => {
-  let imageSeq = 0;
-  const exists = (id: string) => get().trainImages.some((i) => i.id === id);
-  const patch = (id: string, p: Partial<TrainImageItem>) =>
-    set((s) => ({ trainImages: s.trainImages.map((i) => (i.id === id ? { ...i, ...p } : i)) }));
+  let trainRun = 0;
 
   /** Makes the run's trained model the active one and lists it in the picker. */
   const adoptResult = (res: Extract<TrainResult, { status: 'done' }>, baseId: string | null) => {
@@ -70,77 +109,15 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
     // The worker replaced the model it had: an earlier unsaved model is gone.
     set((s) => ({ models: s.models.filter((m) => !m.unsaved) }));
     get().addModels([entry]);
-    rt.adoptModel(model);
+    get().adoptModel(model);
   };
 
   return {
-    trainImages: [],
-    trainSettings: DEFAULT_TRAIN_SETTINGS,
     trainStatus: 'idle',
     trainCancelling: false,
     trainProgress: null,
     lossHistory: EMPTY_LOSS_HISTORY,
     trainOutcome: null,
-
-    addTrainFiles: (files) => {
-      if (files.length === 0) return Promise.resolve();
-      const batch = rt.nextBatch();
-      const fresh: TrainImageItem[] = files.map((f) => ({
-        id: `train-${++imageSeq}`,
-        name: f.name || 'image',
-        image: null,
-        status: 'decoding',
-        error: null,
-      }));
-      set((s) => ({ trainImages: [...s.trainImages, ...fresh] }));
-      return rt.track(
-        (async () => {
-          for (let i = 0; i < files.length; i++) {
-            const { id, name } = fresh[i];
-            try {
-              const image = await rt.services.decode(files[i].blob, name);
-              if (!exists(id)) {
-                rt.services.release?.(image);
-                continue;
-              }
-              patch(id, { image, status: 'ready' });
-            } catch (e) {
-              const message = withName(name, describeFailure(e).message);
-              if (exists(id)) patch(id, { status: 'error', error: message });
-              rt.pushError(message, batch);
-            }
-          }
-        })(),
-      );
-    },
-
-    removeTrainImage: (id) => {
-      const item = get().trainImages.find((i) => i.id === id);
-      if (!item) return;
-      set((s) => ({ trainImages: s.trainImages.filter((i) => i.id !== id) }));
-      if (item.image) rt.services.release?.(item.image);
-    },
-
-    clearTrainImages: () => {
-      const items = get().trainImages;
-      set({ trainImages: [] });
-      for (const i of items) if (i.image) rt.services.release?.(i.image);
-    },
-
-    setTrainSettings: (p) =>
-      set((s) => {
-        const next = { ...s.trainSettings, ...p };
-        // A new start point brings its own default learning rate, unless the user typed another one.
-        if (p.start && p.start !== s.trainSettings.start && p.learningRate === undefined && s.trainSettings.learningRate === PRESET_LEARNING_RATE[s.trainSettings.start]) {
-          next.learningRate = PRESET_LEARNING_RATE[p.start];
-        }
-        return { trainSettings: next };
-      }),
-
-    applyTrainPreset: (id) => {
-      const preset = TRAIN_PRESETS[id];
-      if (preset) set((s) => ({ trainSettings: { ...s.trainSettings, epochs: preset.epochs, learningRate: PRESET_LEARNING_RATE[s.trainSettings.start] } }));
-    },
 
     startTraining: () =>
       rt.track(
@@ -158,7 +135,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
             return;
           }
 
-          const run = ++rt.trainRun;
+          const run = ++trainRun;
           const baseId = s.activeModelId;
           const { start, epochs, learningRate, augment } = s.trainSettings;
           const name = s.trainSettings.name.trim();
@@ -166,7 +143,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
           set({ trainStatus: 'running', trainCancelling: false, trainProgress: null, lossHistory: EMPTY_LOSS_HISTORY, trainOutcome: null });
           const { client } = rt.services;
           const unsubscribe = client.onEvent((e) => {
-            if (e.type !== 'train-progress' || run !== rt.trainRun || get().trainStatus !== 'running') return;
+            if (e.type !== 'train-progress' || run !== trainRun || get().trainStatus !== 'running') return;
             set((st) => ({ trainProgress: e, lossHistory: appendLoss(st.lossHistory, e) }));
           });
           if (name) await rt.requestPersistenceOnce();
@@ -180,7 +157,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
           } catch (e) {
             const message = trainFailureMessage(e);
             set({ trainStatus: 'failed', trainCancelling: false, trainOutcome: failedOutcome(message) });
-            rt.pushError(message);
+            rt.errors.push(message);
             return;
           } finally {
             unsubscribe();
@@ -205,7 +182,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
             };
             set({ trainStatus: 'done', trainCancelling: false, trainOutcome: outcome });
             adoptResult(res, baseId);
-            if (saveText) rt.pushError(saveText);
+            if (saveText) rt.errors.push(saveText);
             await get().refreshLibrary();
             return;
           }
@@ -229,7 +206,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
         await rt.services.client.cancelTraining();
       } catch (e) {
         set({ trainCancelling: false });
-        rt.pushError(`Cancel failed: ${describeFailure(e).message}`);
+        rt.errors.push(`Cancel failed: ${describeFailure(e).message}`);
       }
     },
   };

@@ -119,6 +119,12 @@ export interface AppError {
   batch: number;
 }
 
+/** A file handed to the store (picked, dropped, pasted or fetched). */
+export interface FileInput {
+  blob: Blob;
+  name: string;
+}
+
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 export type ModelStatus = 'none' | 'loading' | 'ready' | 'error';
 export type ViewMode = 'overlay' | 'side-by-side';

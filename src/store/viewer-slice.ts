@@ -1,8 +1,108 @@
+/**
+ * How the selected image and its map are shown: scales, σ, opacity, colormap, mode, zoom and the decision
+ * threshold, and the defaults a model's meta.json gives them. σ and scale changes re-score the listed
+ * images from their cached maps (scoring.ts); the threshold only changes derived verdicts.
+ */
 import { COLORMAP_NAMES } from '../data/colormap';
-import { ALL_SCALES, clampSigma, defaultThreshold, thresholdDefaults } from './logic';
+import { FUSIONS, type Fusion } from '../engine/fusion';
 import type { SliceCreator } from './runtime';
-import type { ViewerSlice } from './state';
-import type { ScaleSelection } from './types';
+import type { ColormapName, ModelMeta, ScaleSelection, ThresholdSource, ViewMode, ZoomMode } from './types';
+
+export const SIGMA_MIN = 0;
+export const SIGMA_MAX = 8;
+export const SIGMA_STEP = 0.25;
+export const ALL_SCALES: ScaleSelection = [true, true, true];
+
+export interface ViewerSlice {
+  scales: ScaleSelection;
+  sigma: number;
+  /** Heatmap opacity in overlay mode, 0..1. */
+  opacity: number;
+  colormap: ColormapName;
+  mode: ViewMode;
+  zoom: ZoomMode;
+  threshold: number;
+  thresholdSource: ThresholdSource;
+
+  /** Returns false (and changes nothing) when it would turn off the last scale. */
+  toggleScale(k: number): boolean;
+  setScales(sel: readonly boolean[]): boolean;
+  setSigma(sigma: number): void;
+  nudgeSigma(delta: number): void;
+  setOpacity(opacity: number): void;
+  setColormap(name: ColormapName): void;
+  setMode(mode: ViewMode): void;
+  toggleMode(): void;
+  setZoom(zoom: ZoomMode): void;
+  toggleZoom(): void;
+  /** Ignores non-finite values. Verdicts of all images follow at once (they are derived). */
+  setThreshold(threshold: number): void;
+  /** Back to the model's calibrated (or fallback) threshold. */
+  resetThreshold(): void;
+}
+
+/** Clamps σ to the slider's range and snaps it to its 0.25 grid. */
+export function clampSigma(sigma: number): number {
+  if (!Number.isFinite(sigma)) return SIGMA_MIN;
+  const snapped = Math.round(sigma / SIGMA_STEP) * SIGMA_STEP;
+  return Math.min(SIGMA_MAX, Math.max(SIGMA_MIN, snapped));
+}
+
+/** meta.map.scales (1-based; absent = all three) as on/off flags. An empty or invalid list means all. */
+export function scalesFromMeta(meta: ModelMeta | null): ScaleSelection {
+  const list = meta?.map.scales;
+  if (!list || list.length === 0) return ALL_SCALES;
+  const sel: [boolean, boolean, boolean] = [false, false, false];
+  for (const s of list) if (s >= 1 && s <= 3 && Number.isInteger(s)) sel[s - 1] = true;
+  return sel.some(Boolean) ? sel : ALL_SCALES;
+}
+
+export function sigmaFromMeta(meta: ModelMeta | null): number {
+  const s = meta?.map.sigma;
+  return typeof s === 'number' && Number.isFinite(s) ? clampSigma(s) : 4;
+}
+
+/**
+ * The model's fusion ('sum' while no model is loaded). The worker validated meta.json, so an unknown
+ * mode here is a bug: it throws rather than render a map the worker would fuse differently.
+ */
+export function fusionOf(meta: ModelMeta | null): Fusion {
+  if (!meta) return 'sum';
+  const fusion = meta.map.fusion;
+  if (!FUSIONS.includes(fusion)) throw new Error(`meta.json: unknown map fusion "${String(fusion)}" (known: ${FUSIONS.join(', ')})`);
+  return fusion;
+}
+
+/**
+ * The decision threshold a model starts with: its calibration (mean + 3·std of the training images'
+ * scores) when meta.json has one. Without calibration there is no principled value; the calibrated
+ * thresholds of this project's trained runs lie at 0.17–0.28 per fused scale (bottle 0.34 for M2+M3,
+ * cookies 0.70–0.83 for M1+M2+M3), so 0.3 per fused scale (0.3^n for product fusion) is a deliberately
+ * loose start, which the UI labels "uncalibrated".
+ */
+export function defaultThreshold(meta: ModelMeta | null): { threshold: number; calibrated: boolean } {
+  const cal = meta?.calibration?.threshold;
+  if (typeof cal === 'number' && Number.isFinite(cal)) return { threshold: cal, calibrated: true };
+  const n = scalesFromMeta(meta).filter(Boolean).length;
+  const t = fusionOf(meta) === 'product' ? 0.3 ** n : 0.3 * n;
+  return { threshold: Number(t.toPrecision(6)), calibrated: false };
+}
+
+/** The model's default threshold and where it came from. */
+export function thresholdDefaults(meta: ModelMeta | null): { threshold: number; thresholdSource: ThresholdSource } {
+  const { threshold, calibrated } = defaultThreshold(meta);
+  return { threshold, thresholdSource: calibrated ? 'calibration' : 'fallback' };
+}
+
+/** The viewer settings a newly active model starts with: its σ, scales and (calibrated or fallback) threshold. */
+export function viewDefaultsFromMeta(meta: ModelMeta | null): { scales: ScaleSelection; sigma: number } & ReturnType<typeof thresholdDefaults> {
+  return { scales: scalesFromMeta(meta), sigma: sigmaFromMeta(meta), ...thresholdDefaults(meta) };
+}
+
+/** Cache key of a score: the map settings it was computed with. */
+export function scoreKey(scales: ScaleSelection, sigma: number, fusion: Fusion): string {
+  return `${scales.map((b) => (b ? 1 : 0)).join('')}|${sigma}|${fusion}`;
+}
 
 export const createViewerSlice: SliceCreator<ViewerSlice> = (set, get, rt) => {
   const applyScales = (sel: readonly boolean[]): boolean => {
@@ -11,7 +111,7 @@ export const createViewerSlice: SliceCreator<ViewerSlice> = (set, get, rt) => {
     const cur = get().scales;
     if (cur.every((b, k) => b === next[k])) return true;
     set({ scales: next });
-    rt.rescore();
+    rt.scoring.rescore();
     return true;
   };
 
@@ -37,7 +137,7 @@ export const createViewerSlice: SliceCreator<ViewerSlice> = (set, get, rt) => {
       const s = clampSigma(sigma);
       if (s === get().sigma) return;
       set({ sigma: s });
-      rt.rescore();
+      rt.scoring.rescore();
     },
     nudgeSigma: (delta) => get().setSigma(get().sigma + delta),
 

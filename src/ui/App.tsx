@@ -5,7 +5,7 @@
  * images inspected), keyboard shortcuts.
  */
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import { isBundleFileName, trainFraction, type InspectorStore } from '../store';
+import { trainFraction, type InspectorStore } from '../store';
 import { ErrorBanner } from './ErrorBanner';
 import { Gallery } from './Gallery';
 import { Header } from './Header';
@@ -38,15 +38,7 @@ export function App({ store }: { store: InspectorStore }) {
  * or added to the training images while the Teach tab is open.
  */
 function openAnywhere(store: InspectorStore, files: { blob: Blob; name: string }[], tab: TabId): void {
-  const s = store.getState();
-  if (tab !== 'teach') {
-    void s.openFiles(files);
-    return;
-  }
-  const bundle = files.filter((f) => isBundleFileName(f.name));
-  const images = files.filter((f) => !isBundleFileName(f.name));
-  if (bundle.length > 0) void s.importBundle(bundle);
-  if (images.length > 0) void s.addTrainFiles(images);
+  void store.getState().openFiles(files, tab === 'teach' ? 'train' : 'inspect');
 }
 
 function useGlobalInput(store: InspectorStore, tabRef: { readonly current: TabId }): void {

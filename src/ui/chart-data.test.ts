@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, histogramBins } from './chart-data';
+import { formatBytes, histogramBins } from './chart-data';
 
 describe('histogramBins', () => {
   it('puts every score in one bin of a range that shows the threshold', () => {
@@ -26,11 +26,7 @@ describe('histogramBins', () => {
 });
 
 describe('formatting', () => {
-  it('durations and sizes', () => {
-    expect(formatDuration(12_400)).toBe('12 s');
-    expect(formatDuration(185_000)).toBe('3 min 05 s');
-    expect(formatDuration(3_720_000)).toBe('1 h 02 min');
-    expect(formatDuration(Number.NaN)).toBe('—');
+  it('sizes', () => {
     expect(formatBytes(11_504_128)).toBe('11.5 MB');
     expect(formatBytes(850_000)).toBe('850 kB');
   });

@@ -3,7 +3,7 @@
  * They are ignored while the focus is somewhere typing goes (text/number inputs, text areas, selects with
  * their type-ahead, editable content) and when a modifier other than Shift is held.
  */
-import { SIGMA_STEP } from '../store/logic';
+import { SIGMA_STEP } from '../store';
 
 export type ShortcutAction =
   | { type: 'toggle-scale'; scale: 0 | 1 | 2 }

@@ -1,0 +1,170 @@
+/** The Teach tab's settings form: start point, length presets, epochs, learning rate, augmentation, name; Train / Cancel. */
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, TRAIN_PRESET_IDS, TRAIN_PRESETS, type InspectorState } from '../store';
+import { useInspector } from './store-context';
+
+/** Start point, presets, epochs, learning rate, augmentation, name; Train / Cancel. */
+export function TrainSettingsForm() {
+  const s = useInspector(
+    useShallow((st: InspectorState) => ({
+      settings: st.trainSettings,
+      setTrainSettings: st.setTrainSettings,
+      applyTrainPreset: st.applyTrainPreset,
+      startTraining: st.startTraining,
+      cancelTraining: st.cancelTraining,
+      status: st.trainStatus,
+      cancelling: st.trainCancelling,
+      modelReady: st.modelStatus === 'ready',
+      backend: st.backend?.backend ?? null,
+      hasImages: st.trainImages.some((i) => i.status === 'ready'),
+    })),
+  );
+  const model = useInspector(selectActiveModel);
+  const running = s.status === 'running';
+  const preset = presetOf(s.settings);
+  // Number fields keep what is typed (e.g. "0.00") until it parses; the store gets numbers only.
+  const [epochsDraft, setEpochsDraft] = useState<string | null>(null);
+  const [lrDraft, setLrDraft] = useState<string | null>(null);
+
+  return (
+    <section className="panel train-settings" aria-labelledby="train-settings-heading">
+      <h2 id="train-settings-heading" className="panel-title">
+        Training
+      </h2>
+      <form
+        className="train-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!running) void s.startTraining();
+        }}
+      >
+        <div className="form-row">
+          <label htmlFor="train-start-select">Start from</label>
+          <select
+            id="train-start-select"
+            data-testid="train-start-select"
+            value={s.settings.start}
+            disabled={running}
+            aria-describedby="train-start-hint"
+            onChange={(e) => {
+              setLrDraft(null);
+              s.setTrainSettings({ start: e.target.value === 'fresh' ? 'fresh' : 'current' });
+            }}
+          >
+            <option value="current">the current model{model ? ` (${model.title})` : ''}</option>
+            <option value="fresh">fresh weights (same size)</option>
+          </select>
+          <span id="train-start-hint" className="hint">
+            Presets use learning rate {PRESET_LEARNING_RATE.current} to continue a trained model (a larger step first undoes what it learned) and{' '}
+            {PRESET_LEARNING_RATE.fresh} from fresh weights.
+          </span>
+        </div>
+
+        <fieldset className="form-row presets" disabled={running}>
+          <legend>Length</legend>
+          {TRAIN_PRESET_IDS.map((id) => (
+            <button
+              key={id}
+              type="button"
+              className="button button-small"
+              data-testid={`train-preset-${id}`}
+              aria-pressed={preset === id}
+              onClick={() => {
+                setEpochsDraft(null);
+                setLrDraft(null);
+                s.applyTrainPreset(id);
+              }}
+            >
+              {TRAIN_PRESETS[id].label} · {TRAIN_PRESETS[id].epochs} epochs
+            </button>
+          ))}
+          <span className={`chip${preset === 'custom' ? ' chip-pending' : ''}`} aria-live="polite">
+            {preset === 'custom' ? 'custom' : `lr ${PRESET_LEARNING_RATE[s.settings.start]}`}
+          </span>
+        </fieldset>
+
+        <div className="form-row form-row-pair">
+          <label htmlFor="train-epochs">Epochs</label>
+          <input
+            id="train-epochs"
+            data-testid="train-epochs"
+            type="number"
+            min={1}
+            max={MAX_TRAIN_EPOCHS}
+            step={1}
+            disabled={running}
+            value={epochsDraft ?? String(s.settings.epochs)}
+            onChange={(e) => {
+              setEpochsDraft(e.target.value);
+              const n = e.target.valueAsNumber;
+              if (Number.isFinite(n)) s.setTrainSettings({ epochs: n });
+            }}
+            onBlur={() => setEpochsDraft(null)}
+          />
+          <label htmlFor="train-lr">Learning rate</label>
+          <input
+            id="train-lr"
+            data-testid="train-lr"
+            type="number"
+            min={0}
+            max={1}
+            step="any"
+            disabled={running}
+            value={lrDraft ?? String(s.settings.learningRate)}
+            onChange={(e) => {
+              setLrDraft(e.target.value);
+              const n = e.target.valueAsNumber;
+              if (Number.isFinite(n)) s.setTrainSettings({ learningRate: n });
+            }}
+            onBlur={() => setLrDraft(null)}
+          />
+        </div>
+
+        <div className="form-row">
+          <label className="choice">
+            <input
+              type="checkbox"
+              data-testid="train-augment"
+              checked={s.settings.augment}
+              disabled={running}
+              aria-describedby="train-augment-hint"
+              onChange={(e) => s.setTrainSettings({ augment: e.target.checked })}
+            />
+            Light augmentation (flips, small shifts)
+          </label>
+          <span id="train-augment-hint" className="hint">
+            Leave off for oriented objects: a flipped part would count as normal.
+          </span>
+        </div>
+
+        <div className="form-row">
+          <label htmlFor="train-name">Save as</label>
+          <input
+            id="train-name"
+            data-testid="train-name"
+            type="text"
+            maxLength={100}
+            placeholder={model ? `${model.title} · my parts` : 'model name'}
+            value={s.settings.name}
+            disabled={running}
+            aria-describedby="train-name-hint"
+            onChange={(e) => s.setTrainSettings({ name: e.target.value })}
+          />
+          <span id="train-name-hint" className="hint">
+            Saved to “Your models” under this name when training ends. Leave empty to try the model first.
+          </span>
+        </div>
+
+        <div className="form-row form-actions">
+          <button type="submit" className="button button-primary" data-testid="train-start" disabled={running || !s.modelReady || !s.hasImages}>
+            Train{s.backend ? ` on ${s.backend}` : ''}
+          </button>
+          <button type="button" className="button" data-testid="train-cancel" disabled={!running || s.cancelling} onClick={() => void s.cancelTraining()}>
+            {s.cancelling ? 'Cancelling…' : 'Cancel'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
