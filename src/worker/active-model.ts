@@ -15,7 +15,7 @@ import type { Student } from '../engine/student';
 import { Teacher, type TeacherMeta } from '../engine/teacher';
 import { studentFromArtifacts } from '../engine/weights-io';
 import { InferenceError, classifyError, messageOf, rewordUnlessOom } from './errors';
-import { forwardPass } from './inference';
+import { forwardPass } from './forward-pass';
 import { ModelFileError, checkWeightBytes, type ModelFileLoader } from './model-files';
 import type { ModelLibrary } from './model-library';
 import type { BackendName, LoadedModelInfo, ModelSource } from './types';
