@@ -6,7 +6,7 @@
  *   TeacherFeatureCache. With `augment`, a few augmented variants per image (horizontal/vertical flips,
  *   shifts of a few pixels with a reflected border; augment.ts) are cached too, and each epoch draws one variant per
  *   image, so an epoch is still one pass over the images.
- * - Training is the engine's Trainer with the CLI's configuration (Adam, betas 0.5/0.999, the model's
+ * - Training is the engine's Trainer with the CLI's configuration (DEFAULT_TRAIN_CONFIG: Adam and its betas, the model's
  *   loss form), starting from a copy of the loaded student ('current') or new weights with the loaded
  *   model's StudentConfig ('fresh').
  * - With 5 or more images every 5th is held out and scored after training for the threshold

@@ -49,6 +49,7 @@ export interface InferenceServiceOptions {
   library?: ModelLibrary;
 }
 
+/** WorkerApi written as a mapped type, so that `api[type](fields)` type-checks for a generic method (no cast). */
 type Handlers = { [M in WorkerMethod]: (req: RequestFields<M>) => Promise<ResultOf<M>> };
 type Transfers = { [M in WorkerMethod]?: (result: ResultOf<M>) => Transferable[] };
 

@@ -8,7 +8,7 @@ export interface TrainOptions {
   /** 'current': continue from the loaded model's weights; 'fresh': new weights, same student config. */
   start: 'current' | 'fresh';
   epochs: number;
-  /** Adam learning rate, in (0, 1); the CLI's default is 0.005. */
+  /** Adam learning rate, in (0, 1); the CLI's default is DEFAULT_TRAIN_CONFIG.learningRate (src/engine/train.ts). */
   learningRate: number;
   /** Default min(8, number of training images). */
   batchSize?: number;
