@@ -29,7 +29,9 @@ import type {
   ModelSource, PixelsMessage,
 } from './types';
 
-export { InferenceError } from './errors';
+// Names this module exported before the split, kept for importers.
+export { InferenceError, classifyError, isDeviceLost, isOutOfMemory, toWorkerError } from './errors';
+export { MAX_WORKER_PIXELS, checkPixels } from './pixels';
 export { DEFAULT_BACKEND_ORDER } from './backends';
 
 export interface InferenceServiceOptions {
