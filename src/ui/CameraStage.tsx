@@ -4,10 +4,11 @@
  * that goes to the model outlined, and the ROI drawn by dragging on the picture.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type PointerEvent } from 'react';
+import { mapValueAt, type SmoothedMap } from '../data/map-render';
 import type { CameraSession, CropRect, LiveResult, Roi, ViewMode } from '../store';
+import type { CursorInfo } from './CursorValue';
 import { useElementSize } from './use-element-size';
 import { contentSize, displaySize, hotSpot, sideGap } from './view-math';
-import type { SmoothedMap } from '../data/map-render';
 
 interface CameraStageProps {
   session: CameraSession | null;
@@ -20,6 +21,7 @@ interface CameraStageProps {
   nextCrop: CropRect | null;
   hasRoi: boolean;
   onRoi(roi: Roi): void;
+  onCursor(c: CursorInfo): void;
   placeholder: string | null;
 }
 
@@ -41,7 +43,7 @@ function useFrameSize(session: CameraSession | null): { width: number; height: n
   return size;
 }
 
-export function CameraStage({ session, live, smoothed, heat, mode, opacity, nextCrop, hasRoi, onRoi, placeholder }: CameraStageProps) {
+export function CameraStage({ session, live, smoothed, heat, mode, opacity, nextCrop, hasRoi, onRoi, onCursor, placeholder }: CameraStageProps) {
   const [stageRef, stageSize] = useElementSize<HTMLDivElement>();
   // The session's <video> goes into the picture box when the box appears (session.stop() removes it).
   const videoHost = (el: HTMLDivElement | null) => {
@@ -79,9 +81,19 @@ export function CameraStage({ session, live, smoothed, heat, mode, opacity, next
     setDrag({ x0: p.x, y0: p.y, x1: p.x, y1: p.y });
   };
   const onPointerMove = (e: PointerEvent<HTMLDivElement>) => {
-    if (!drag) return;
     const p = toFraction(e);
-    setDrag({ ...drag, x1: p.x, y1: p.y });
+    if (!drag) {
+      onCursor(cursorAt(p.x, p.y));
+      return;
+    }
+    let { x, y } = p;
+    if (e.shiftKey && frame.width > 0) {
+      // Shift: a square ROI (in frame pixels), which the model's square input takes without stretching.
+      const side = Math.max(Math.abs(x - drag.x0) * frame.width, Math.abs(y - drag.y0) * frame.height);
+      x = Math.min(1, Math.max(0, drag.x0 + (Math.sign(x - drag.x0) || 1) * (side / frame.width)));
+      y = Math.min(1, Math.max(0, drag.y0 + (Math.sign(y - drag.y0) || 1) * (side / frame.height)));
+    }
+    setDrag({ ...drag, x1: x, y1: y });
   };
   const onPointerUp = () => {
     if (!drag) return;
@@ -90,6 +102,15 @@ export function CameraStage({ session, live, smoothed, heat, mode, opacity, next
   };
 
   const shown = live && live.frame.frameWidth === frame.width && live.frame.frameHeight === frame.height ? live : null;
+  /** The map value under the pointer (frame fractions), in crop pixels, when it is over the analysed crop. */
+  const cursorAt = (fx: number, fy: number): CursorInfo => {
+    if (!shown || !smoothed) return null;
+    const c = shown.frame.crop;
+    const u = (fx * frame.width - c.x) / c.width;
+    const v = (fy * frame.height - c.y) / c.height;
+    if (u < 0 || v < 0 || u >= 1 || v >= 1) return null;
+    return { x: Math.floor(u * c.width), y: Math.floor(v * c.height), value: mapValueAt(smoothed, u, v) };
+  };
   const hot = smoothed ? hotSpot(smoothed.argmax, smoothed.size) : null;
   const heatAttrs = {
     'data-testid': 'live-heat',
@@ -116,7 +137,8 @@ export function CameraStage({ session, live, smoothed, heat, mode, opacity, next
             onPointerMove={onPointerMove}
             onPointerUp={onPointerUp}
             onPointerCancel={() => setDrag(null)}
-            title="Drag a rectangle to set the region of interest"
+            onPointerLeave={() => onCursor(null)}
+            title="Drag a rectangle to set the region of interest (Shift: square)"
           >
             {shown && mode === 'overlay' && heat && (
               <canvas ref={heatRef} className="camera-heat" style={{ ...rectStyle(shown.frame.crop, frame.width, frame.height), opacity }} {...heatAttrs} />

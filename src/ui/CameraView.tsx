@@ -20,6 +20,9 @@ import './camera.css';
 
 const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
 
+/** An ROI whose aspect is more than 10 % off the model's square input. */
+const stretched = (c: { width: number; height: number }) => Math.abs(Math.log(c.width / c.height)) > Math.log(1.1);
+
 export function CameraView() {
   const store = useInspectorStore();
   const v = useInspector(
@@ -81,7 +84,7 @@ export function CameraView() {
       ? 'ROI set: only it goes to the model. Drag on the picture to change it.'
       : 'No ROI: the centre of the frame, cropped to the model’s square input, goes to the model. Drag on the picture to set one.'
     : v.roi
-      ? `ROI ${nextCrop.width}×${nextCrop.height} px of ${frameW}×${frameH} → resized to ${input}. Drag to change it.`
+      ? `ROI ${nextCrop.width}×${nextCrop.height} px of ${frameW}×${frameH} → resized to ${input}${stretched(nextCrop) ? ' (stretched: parts look distorted to the model — Shift-drag draws a square)' : ''}. Drag to change it.`
       : `No ROI: the whole frame (${frameW}×${frameH}) centre-cropped to the model’s square aspect (${nextCrop.width}×${nextCrop.height}) → ${input}. Drag on the picture to set an ROI.`;
 
   let placeholder: string | null = null;
@@ -108,6 +111,7 @@ export function CameraView() {
         nextCrop={nextCrop}
         hasRoi={v.roi !== null}
         onRoi={store.getState().setRoi}
+        onCursor={cursor.set}
         placeholder={placeholder}
       />
       <div className="camera-stats" data-testid="camera-stats" data-fps={v.stats.fps.toFixed(2)} data-p50={v.stats.p50 ?? undefined} data-p95={v.stats.p95 ?? undefined} aria-live="off">
