@@ -168,6 +168,20 @@ describe(`live camera on wasm (${category.id}, fake camera)`, () => {
     await screenshot(page, 'camera-03-captured');
   });
 
+  it('listed images are inferred while the camera keeps running: neither starves the other', async () => {
+    const frames = () => page.evaluate(() => (window as unknown as { __rdInspector: { store: { getState(): { liveStats: { frames: number } } } } }).__rdInspector.store.getState().liveStats.frames);
+    const before = await page.getByTestId('image-list-item').count();
+    const f0 = await frames();
+    const files = category.samples.filter((s) => s.label === 'defect').slice(0, 3).map((s) => s.file);
+    for (const f of files) await page.locator(`[data-testid="gallery-item"][data-file="${f}"]`).click();
+    await expect.poll(() => page.getByTestId('image-list-item').count(), { timeout: 30_000 }).toBe(before + files.length);
+    await waitForIdle(page);
+    const f1 = await frames();
+    // While the three images waited, camera frames kept being analysed (at least one between each).
+    expect(f1 - f0).toBeGreaterThanOrEqual(files.length);
+    expect(await page.getByTestId('camera-view').count()).toBe(1);
+  });
+
   it('stop releases the camera: every track of the stream ends', async () => {
     await page.evaluate(() => {
       (window as unknown as { __stream: MediaStream }).__stream = document.querySelector<HTMLVideoElement>('[data-testid="camera-video"]')!.srcObject as MediaStream;

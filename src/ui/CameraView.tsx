@@ -53,8 +53,12 @@ export function CameraView() {
   useEffect(() => store.getState().loadRoi(), [store, v.activeModelId]);
   // Leaving the view (another tab, or back to the images) releases the camera.
   useEffect(() => () => store.getState().stopCamera(), [store]);
+  // The camera list follows cameras being plugged in or out.
   useEffect(() => {
-    void store.getState().refreshCameras();
+    const refresh = () => void store.getState().refreshCameras();
+    refresh();
+    navigator.mediaDevices?.addEventListener?.('devicechange', refresh);
+    return () => navigator.mediaDevices?.removeEventListener?.('devicechange', refresh);
   }, [store]);
   // C captures the current frame (outside text fields, like the viewer's other keys).
   useEffect(() => {
