@@ -16,6 +16,7 @@ import { CHROMIUM, SWIFTSHADER_WEBGPU_FLAGS, buildApp, launchChromium, openApp, 
 import {
   BENCH_BACKENDS, PROJECTION, RERENDER_TARGET_MS, benchQuery, type BenchBackend, type BenchError, type BenchResult,
 } from '../src/bench/bench-core';
+import { cameraLine, measureCamera, type CameraBenchResult } from './lib/camera-bench';
 import { UserError, formatDuration, intOption, numberOption, parseCliArgs, runCli } from './lib/cli-support';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,6 +35,8 @@ const USAGE = `usage: npm run bench:browser -- [options]
   --timeout MIN       per backend, minutes (default 60; WebGL here is SwiftShader, i.e. the CPU)
   --chromium-flags S  extra Chromium flags for every run, e.g. on a GPU machine
                       "--enable-unsafe-webgpu --enable-features=Vulkan --use-angle=vulkan"
+  --camera-seconds N  camera mode on wasm: the app's live view on Chromium's fake camera, measured
+                      for N s after a warm-up (default 20; 0 = skip)
   --no-build          serve the previous build in .cache/bench-dist as it is
   --json              one JSON object on stdout (progress stays on stderr)`;
 
@@ -204,11 +207,26 @@ function printReport(runs: BackendRun[], chromium: string, mach: Machine, opts: 
   console.log(`wall time ${formatDuration(wallMs / 1000)}`);
 }
 
+/** Camera mode on wasm (cli/lib/camera-bench.ts); a failure is reported, not thrown, so the other figures still print. */
+async function runCamera(baseUrl: string, seconds: number, model: string, flags: string[], log: (s: string) => void): Promise<CameraBenchResult | { error: string } | null> {
+  if (seconds <= 0) return null;
+  const publicDir = path.join(ROOT, 'public');
+  if (!existsSync(path.join(OUT_DIR, 'index.html'))) return { error: `no index.html in ${path.relative(ROOT, OUT_DIR)} (run once without --no-build)` };
+  log(`camera: the app's live view on wasm with Chromium's fake camera, ${seconds} s …`);
+  try {
+    const r = await measureCamera({ baseUrl, publicDir, backend: 'wasm', model, seconds, extraFlags: flags });
+    log(`camera: ${r.fps.toFixed(1)} frames/s`);
+    return r;
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
 async function main(): Promise<void> {
   const { values: a } = parseCliArgs(process.argv.slice(2), {
     json: { type: 'boolean' }, backends: { type: 'string' }, webgpu: { type: 'boolean' }, images: { type: 'string' }, epochs: { type: 'string' },
     size: { type: 'string' }, model: { type: 'string' }, reps: { type: 'string' }, renders: { type: 'string' }, timeout: { type: 'string' },
-    'chromium-flags': { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean' },
+    'chromium-flags': { type: 'string' }, 'no-build': { type: 'boolean' }, help: { type: 'boolean' }, 'camera-seconds': { type: 'string' },
   }, USAGE);
   if (a.help) {
     console.log(USAGE);
@@ -224,6 +242,7 @@ async function main(): Promise<void> {
   const reps = intOption(a.reps, 'reps', 5, 1, 100);
   const renders = intOption(a.renders, 'renders', 20, 1, 500);
   const timeoutMs = numberOption(a.timeout, 'timeout', 60, 0, 24 * 60, true) * 60_000;
+  const cameraSeconds = intOption(a['camera-seconds'], 'camera-seconds', 20, 0, 600);
   const model = a.model ?? 'fabric';
   if (!/^[A-Za-z0-9][\w.-]*$/.test(model)) throw new UserError(`--model must be a folder name under public/models/students/, got "${model}"`);
   const extraFlags = (a['chromium-flags'] ?? '').split(/\s+/).filter(Boolean);
@@ -240,13 +259,14 @@ async function main(): Promise<void> {
     log(`building into ${path.relative(ROOT, OUT_DIR)} …`);
     const tb = performance.now();
     // bench.html alone: the bench does not need the app's own page (and a half-edited app cannot break it).
-    await buildApp({ outDir: OUT_DIR, pages: ['bench.html'] });
+    await buildApp({ outDir: OUT_DIR, pages: cameraSeconds > 0 ? ['bench.html', 'index.html'] : ['bench.html'] });
     log(`built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
   }
 
   const server = await startPreview(OUT_DIR);
   const runs: BackendRun[] = [];
   let chromium = '?';
+  let camera: CameraBenchResult | { error: string } | null;
   try {
     for (const backend of backends as BenchBackend[]) {
       const flags = [...extraFlags, ...(backend === 'webgpu' ? (a.webgpu ? SWIFTSHADER_WEBGPU_FLAGS : ['--enable-unsafe-webgpu']) : [])];
@@ -258,6 +278,7 @@ async function main(): Promise<void> {
       runs.push(rest);
       log(`${backend}: ${run.ok ? 'done' : `FAILED at ${run.error?.stage ?? 'fine-tuning'}: ${run.error?.message ?? run.result?.trainingError?.message}`} in ${formatDuration(run.wallMs / 1000)}`);
     }
+    camera = await runCamera(server.baseUrl, cameraSeconds, model, extraFlags, log);
   } finally {
     await server.close();
   }
@@ -274,10 +295,12 @@ async function main(): Promise<void> {
       backends: runs.map((r) => ({ requested: r.requested, ok: r.ok, wall_s: r.wallMs / 1000, error: r.error, summary: summary(r), result: r.result, console_errors: r.consoleErrors })),
       wall_s: wallMs / 1000,
       date: new Date().toISOString(),
+      camera,
     };
     process.stdout.write(JSON.stringify(report) + '\n');
   } else {
     printReport(runs, chromium, mach, { images, epochs, size, model }, wallMs);
+    if (camera) console.log('error' in camera ? `camera: FAILED: ${camera.error}` : cameraLine(camera));
   }
   const failed = runs.filter((r) => !r.ok);
   if (failed.length) throw new UserError(`${failed.map((r) => r.requested).join(', ')}: no complete result (see above)`, 1);

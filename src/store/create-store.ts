@@ -3,6 +3,7 @@
  * runtime that holds the injected services — the worker client is never part of the state.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createCameraSlice } from './camera-slice';
 import { createEngineSlice } from './engine-slice';
 import { createErrorsSlice } from './errors-slice';
 import { createImagesSlice } from './images-slice';
@@ -30,6 +31,7 @@ export function createInspectorStore(services: StoreServices): InspectorStore {
       ...createErrorsSlice(set, get, rt),
       ...createTrainSetupSlice(set, get, rt),
       ...createTrainingSlice(set, get, rt),
+      ...createCameraSlice(set, get, rt),
     };
   });
 }

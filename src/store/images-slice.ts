@@ -3,11 +3,22 @@
  * for inference), the selection, removal. Scores and verdicts come from the inference queue, scoring.ts
  * and selectors.ts.
  */
+import { MapSmoother } from '../data/map-render';
 import { describeFailure, withName } from './failures';
 import { resolveUrl } from './indices';
 import type { SetState, SliceCreator } from './runtime';
 import { selectSortedItems } from './selectors';
-import type { FileInput, ImageItem } from './types';
+import type { FileInput, ImageItem, InspectImage, InferResult } from './types';
+
+/** An image inferred elsewhere (a camera frame with its map), for addInferred. */
+export interface InferredImage {
+  image: InspectImage;
+  result: Pick<InferResult, 'maps' | 'timings'>;
+  /** The model the maps are from: when another one is active by now, the image is queued to run again. */
+  modelId: string;
+  origin: 'camera';
+  capturedAt: string;
+}
 
 export interface ImagesSlice {
   /** In insertion order; the displayed order is selectSortedItems. */
@@ -21,6 +32,8 @@ export interface ImagesSlice {
   select(id: string | null): void;
   /** Moves the selection up (-1) or down (+1) in the displayed (score-sorted) order. */
   moveSelection(delta: number): void;
+  /** Adds an already inferred image (not decoded, not queued unless the model changed); returns its id. Keeps the selection. */
+  addInferred(entry: InferredImage): string;
   removeImage(id: string): void;
   clearImages(): void;
   /**
@@ -141,6 +154,18 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
       const i = sorted.findIndex((it) => it.id === get().selectedId);
       const j = i < 0 ? (delta > 0 ? 0 : sorted.length - 1) : Math.max(0, Math.min(sorted.length - 1, i + Math.sign(delta)));
       get().select(sorted[j].id);
+    },
+
+    addInferred: ({ image, result, modelId, origin, capturedAt }) => {
+      const base: ImageItem = { ...newItem(image.name, rt.errors.nextBatch()), image, origin, capturedAt };
+      let item: ImageItem = { ...base, status: 'queued' };
+      if (get().activeModelId === modelId) {
+        const smoother = new MapSmoother(result.maps);
+        item = { ...base, status: 'done', maps: result.maps, smoother, modelId, timings: result.timings, ...rt.scoring.fieldsFor(smoother, get()) };
+      }
+      set((s) => ({ items: [...s.items, item] }));
+      if (item.status === 'queued') rt.queue.pump();
+      return item.id;
     },
 
     removeImage: (id) => {

@@ -18,6 +18,7 @@ import type {
   TrainResult,
   WorkerEvent,
 } from '../worker/protocol';
+import type { CameraService, SettingsStore } from './camera-types';
 import type { InspectImage } from './types';
 
 /** The part of src/worker/inference-client's InferenceClient the store calls. */
@@ -70,4 +71,8 @@ export interface StoreServices {
    * the first save to the model library. Failures are ignored.
    */
   requestPersistence?(): Promise<boolean>;
+  /** The camera for live inspection (absent: the camera view says there is no camera access). */
+  camera?: CameraService;
+  /** Small settings kept across reloads (the camera ROI per model); absent: nothing is kept. */
+  settings?: SettingsStore;
 }

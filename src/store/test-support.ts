@@ -54,7 +54,7 @@ export interface Harness {
   persistCalls: number;
 }
 
-export function setup(opts: { files?: Record<string, unknown> } = {}): Harness {
+export function setup(opts: { files?: Record<string, unknown>; services?: Partial<StoreServices> } = {}): Harness {
   const client = new FakeClient();
   const files: Record<string, unknown> = opts.files ?? { '/app/models/students/index.json': INDEX, '/app/samples/index.json': SAMPLES };
   const released: string[] = [];
@@ -89,6 +89,7 @@ export function setup(opts: { files?: Record<string, unknown> } = {}): Harness {
       counters.persist++;
       throw new Error('persistence is not available here'); // ignored by the store
     },
+    ...opts.services,
   };
   const h: Harness = {
     store: createInspectorStore(services),

@@ -110,7 +110,13 @@ export interface ImageItem {
   error: string | null;
   /** Retries after a backend failure (one is allowed: the worker may just have switched backends). */
   retries: number;
+  /** Where the image came from: absent = a file (dropped, picked, pasted, a sample); 'camera' = a captured live frame. */
+  origin?: ImageOrigin;
+  /** When a camera frame was captured (ISO 8601, UTC). */
+  capturedAt?: string;
 }
+
+export type ImageOrigin = 'file' | 'camera';
 
 export interface AppError {
   id: number;

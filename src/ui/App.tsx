@@ -6,6 +6,8 @@
  */
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { trainFraction, type InspectorStore } from '../store';
+import { CameraToggle } from './CameraToggle';
+import { CameraView } from './CameraView';
 import { ErrorBanner } from './ErrorBanner';
 import { Gallery } from './Gallery';
 import { Header } from './Header';
@@ -141,6 +143,7 @@ function TabBar({ tab, onSelect }: { tab: TabId; onSelect: (t: TabId) => void })
 function Shell() {
   const store = useInspectorStore();
   const [tab, setTab] = useState<TabId>('inspect');
+  const cameraOpen = useInspector((s) => s.cameraOpen);
   const tabRef = useRef(tab);
   tabRef.current = tab;
   useGlobalInput(store, tabRef);
@@ -153,10 +156,11 @@ function Shell() {
         <main className="layout" role="tabpanel" id="panel-inspect" aria-labelledby="tab-inspect">
           <aside className="sidebar" aria-label="Images">
             <InputPanel />
+            <CameraToggle />
             <Gallery />
             <ImageList />
           </aside>
-          <Viewer />
+          {cameraOpen ? <CameraView /> : <Viewer />}
         </main>
       )}
       {tab === 'teach' && (

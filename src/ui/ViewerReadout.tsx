@@ -121,10 +121,10 @@ export function ViewerReadout({ item, smoothed, heat, range, meta, cursor }: Vie
       </div>
 
       <div className="readout-export" role="group" aria-label="Export">
-        <button type="button" className="button" data-testid="export-heatmap" disabled={!heat || exporting} onClick={() => void doExport('heatmap')}>
+        <button type="button" className="button" data-testid="export-heatmap" disabled={!heat || !item?.image || exporting} onClick={() => void doExport('heatmap')}>
           Export heatmap
         </button>
-        <button type="button" className="button" data-testid="export-overlay" disabled={!heat || exporting} onClick={() => void doExport('overlay')}>
+        <button type="button" className="button" data-testid="export-overlay" disabled={!heat || !item?.image || exporting} onClick={() => void doExport('overlay')}>
           Export overlay
         </button>
       </div>

@@ -3,6 +3,7 @@
  * (same origin only: the page's CSP allows nothing else).
  */
 import { NotFoundError, type InferenceService, type StoreServices } from '../store';
+import { createBrowserCamera } from './camera-device';
 import { decodeImageFile } from './decode-image';
 import { downloadBlob } from './heatmap-draw';
 
@@ -41,6 +42,12 @@ export function createBrowserServices(client: InferenceService): StoreServices {
     async requestPersistence() {
       // Window only (the worker cannot ask): keeps the browser from evicting saved models under pressure.
       return (await navigator.storage?.persist?.()) ?? false;
+    },
+    camera: createBrowserCamera(),
+    settings: {
+      get: (key) => window.localStorage.getItem(key),
+      set: (key, value) => window.localStorage.setItem(key, value),
+      remove: (key) => window.localStorage.removeItem(key),
     },
   };
 }
