@@ -59,9 +59,10 @@ export function gaussianBlur(maps: tf.Tensor3D, sigma: number): tf.Tensor3D {
     const [n, h, w] = maps.shape;
     const rows = tf.tensor3d(gaussianBlurMatrix(h, sigma), [1, h, h]);
     const cols = tf.tensor2d(gaussianBlurMatrix(w, sigma), [w, w]);
-    // along W: [N·H, W] × colsᵀ; along H: rows × [H, W] per image
+    // along W: [N·H, W] × colsᵀ; along H: rows × [H, W] per image (matMul broadcasts the batch of 1:
+    // no tf.tile, which is a slow full copy on wasm)
     const horizontal = tf.reshape(tf.matMul(tf.reshape(maps, [n * h, w]), cols, false, true), [n, h, w]);
-    return tf.matMul(tf.tile(rows, [n, 1, 1]), horizontal) as tf.Tensor3D;
+    return tf.matMul(rows, horizontal) as tf.Tensor3D;
   });
 }
 
