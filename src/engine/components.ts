@@ -123,6 +123,11 @@ export class Conv2d {
     return tf.conv2d(x, this.w as tf.Tensor4D, this.stride, 'same');
   }
 
+  /** The folded weights for `bn`, made now (see BatchNorm.fold). */
+  prepareFolded(bn: BatchNorm): void {
+    bn.fold(this.w, 1);
+  }
+
   /** Inference: the convolution with `bn` folded in, bias and activation fused into the same op. */
   applyFolded(x: tf.Tensor4D, bn: BatchNorm, activation: 'relu' | 'linear'): tf.Tensor4D {
     const [filter, bias] = bn.fold(this.w, 1);
@@ -151,6 +156,10 @@ export class ConvTranspose2x2 {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const [n, h, w, cin] = x.shape;
     return this.shuffle(tf.matMul(tf.reshape(x, [n * h * w, cin]) as tf.Tensor2D, this.w as tf.Tensor2D), n, h, w);
+  }
+
+  prepareFolded(bn: BatchNorm): void {
+    bn.fold(this.w, 4);
   }
 
   /** Inference: `bn` folded into the matMul's weights and bias, activation fused (it commutes with the shuffle). */
@@ -205,7 +214,8 @@ export class BatchNorm {
   /**
    * [kernel·s, β − μ·s] with s = γ/√(σ² + ε) from the running statistics: the preceding linear op's weights
    * with this BN folded in (inference only). The output channel is the kernel's last axis, repeated
-   * `repeat` times (the transposed conv's [Cin, 2·2·Cout] layout). Cached until a variable changes.
+   * `repeat` times (the transposed conv's [Cin, 2·2·Cout] layout). Cached until a variable changes; the
+   * layers make it once at construction, so inference never changes the tensor count.
    */
   fold(kernel: tf.Variable, repeat: number): [tf.Tensor, tf.Tensor1D] {
     const deps = [kernel, this.gamma, this.beta, this.runningMean, this.runningVar];
@@ -235,6 +245,7 @@ export class ConvBnRelu {
   constructor(store: ParameterStore, name: string, cin: number, cout: number, kernel: number, stride: number, bns: Map<string, BatchNorm>) {
     this.conv = new Conv2d(store, `${name}/conv`, cin, cout, kernel, stride);
     this.bn = registerBn(bns, new BatchNorm(store, `${name}/bn`, cout));
+    this.conv.prepareFolded(this.bn);
   }
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
@@ -280,6 +291,9 @@ export class ResidualBlock {
     this.second = new Conv2d(store, `${name}/conv2`, cout, cout, 3, 1);
     this.bn2 = registerBn(bns, new BatchNorm(store, `${name}/bn2`, cout));
     this.bnShortcut = this.shortcut ? registerBn(bns, new BatchNorm(store, `${name}/bn_shortcut`, cout)) : null;
+    this.first.prepareFolded(this.bn1);
+    this.second.prepareFolded(this.bn2);
+    if (this.shortcut && this.bnShortcut) this.shortcut.prepareFolded(this.bnShortcut);
   }
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
