@@ -17,6 +17,9 @@ export interface TorchReference {
   rd_r18_ms: number;
   /** This project's architecture (MobileNetV2 to block_13_expand, student 48/96/192 e256, maps 2+3), ms. */
   same_arch_ms: number;
+  /** Fastest run of each (least disturbed by other processes on the cores). */
+  rd_r18_min_ms: number;
+  same_arch_min_ms: number;
 }
 
 /** Median timings, or a one-line reason why there are none. */
