@@ -1,6 +1,8 @@
 /**
- * npm run bench [-- --json] [--backends wasm,cpu] [--model dir] [--reps N]
+ * npm run bench [-- --json] [--profile] [--backends wasm,cpu] [--model dir] [--reps N]
  *
+ * --profile adds per-kernel timings of one inference (stderr). When /usr/bin/python3 has torch and
+ * torchvision, the PyTorch references of cli/torch-reference.py run afterwards on the same machine.
  * Inference cost of one 256² image at batch 1 (teacher, student, maps + blur), one training step at
  * batch 8, model sizes, and the tensor count around 100 inferences. Prints figures; asserts nothing.
  */
@@ -15,9 +17,10 @@ import { Trainer, DEFAULT_TRAIN_CONFIG } from '../src/engine/train';
 import { initBackend, NodeBackend } from './lib/backend';
 import { UserError, intListOption, intOption, parseCliArgs, runCli, threadsOption } from './lib/cli-support';
 import { TEACHER_ROOT, loadBundle, loadTeacher } from './lib/model-bundle';
+import { runTorchReference } from './lib/torch-reference';
 import type { Teacher } from '../src/engine/teacher';
 
-const USAGE = `usage: npm run bench -- [--json] [--backends wasm,cpu] [--model <model dir>] [--teacher id] [--size N] [--reps N] [--threads N] [--widths A,B,C --embed N]`;
+const USAGE = `usage: npm run bench -- [--json] [--profile] [--backends wasm,cpu] [--model <model dir>] [--teacher id] [--size N] [--reps N] [--threads N] [--widths A,B,C --embed N]`;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,7 +39,33 @@ interface BackendFigures {
   tensors_after_100: number | null;
 }
 
-async function benchBackend(backend: NodeBackend, threads: number, shape: { widths?: [number, number, number]; embed?: number }, modelDir: string | undefined, teacherId: string, size: number, reps: number, log: (s: string) => void): Promise<BackendFigures & { student_params: number; student_widths: string; student_bytes: number; teacher_bytes: number; teacher: string }> {
+/**
+ * Per-kernel times of one inference (tf.profile: on wasm each kernel runs synchronously, so its time is its
+ * wall time), summed by kernel name and by stage, largest first.
+ */
+async function profileInference(pipeline: ReverseDistillationPipeline, x: tf.Tensor4D, log: (s: string) => void): Promise<void> {
+  const info = await tf.profile(async () => {
+    const r = pipeline.infer(x);
+    await r.map.data();
+    disposeAnomalyMap(r);
+  });
+  const byKernel = new Map<string, { n: number; ms: number }>();
+  let total = 0;
+  for (const k of info.kernels) {
+    if (k.name.endsWith('__op')) continue; // the op's wrapper scope: its kernel is listed on its own
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const e = byKernel.get(k.name) ?? { n: 0, ms: 0 };
+    byKernel.set(k.name, { n: e.n + 1, ms: e.ms + ms });
+    total += ms;
+  }
+  log(`profile: ${info.kernels.length} kernels, ${total.toFixed(1)} ms in kernels, ${info.newTensors} new tensors, peak ${(info.peakBytes / 1e6).toFixed(1)} MB`);
+  log('  kernel                       calls   total_ms   share');
+  for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms)) {
+    log(`  ${name.padEnd(28)} ${String(e.n).padStart(5)} ${e.ms.toFixed(2).padStart(10)} ${((100 * e.ms) / Math.max(total, 1e-9)).toFixed(1).padStart(6)} %`);
+  }
+}
+
+async function benchBackend(backend: NodeBackend, threads: number, profile: boolean, shape: { widths?: [number, number, number]; embed?: number }, modelDir: string | undefined, teacherId: string, size: number, reps: number, log: (s: string) => void): Promise<BackendFigures & { student_params: number; student_widths: string; student_bytes: number; teacher_bytes: number; teacher: string }> {
   await initBackend(backend, { threads });
   let teacher: Teacher;
   let student: Student;
@@ -63,6 +92,7 @@ async function benchBackend(backend: NodeBackend, threads: number, shape: { widt
   const studentMs = median(timings.map((t) => t.studentMs));
   const mapsMs = median(timings.map((t) => t.mapsMs));
   log(`${backend}: teacher ${teacherMs.toFixed(1)} ms, student ${studentMs.toFixed(1)} ms, maps ${mapsMs.toFixed(1)} ms`);
+  if (profile) await profileInference(pipeline, x, log);
 
   // Tensor count around 100 plain inferences (wasm only: on cpu that would take many minutes).
   let before: number | null = null;
@@ -127,7 +157,7 @@ async function benchBackend(backend: NodeBackend, threads: number, shape: { widt
 
 async function main(): Promise<void> {
   const { values: a } = parseCliArgs(process.argv.slice(2), {
-    json: { type: 'boolean' }, backends: { type: 'string' }, model: { type: 'string' }, teacher: { type: 'string' },
+    json: { type: 'boolean' }, profile: { type: 'boolean' }, backends: { type: 'string' }, model: { type: 'string' }, teacher: { type: 'string' },
     size: { type: 'string' }, reps: { type: 'string' }, threads: { type: 'string' }, widths: { type: 'string' }, embed: { type: 'string' }, help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -146,8 +176,12 @@ async function main(): Promise<void> {
   if (a.model && (shape.widths || shape.embed)) throw new UserError('--widths/--embed describe a fresh student; they cannot be combined with --model');
   const log = (s: string) => process.stderr.write(s + '\n');
   const results = [];
-  for (const b of backends) results.push(await benchBackend(b as NodeBackend, threads, shape, a.model, a.teacher ?? DEFAULT_TEACHER, size, b === 'cpu' ? Math.min(reps, 2) : reps, log));
+  for (const b of backends) results.push(await benchBackend(b as NodeBackend, threads, a.profile === true, shape, a.model, a.teacher ?? DEFAULT_TEACHER, size, b === 'cpu' ? Math.min(reps, 2) : reps, log));
   const primary = results[0];
+  // After the tfjs runs, so that the two never share the cores.
+  const torch = runTorchReference(size, threads, Math.max(reps, 10));
+  if (typeof torch === 'string') log(`PyTorch references skipped: ${torch}`);
+  const ref = typeof torch === 'string' ? null : torch;
   const report = {
     backend: primary.backend,
     size,
@@ -163,6 +197,13 @@ async function main(): Promise<void> {
     student_params: primary.student_params,
     student_widths: primary.student_widths,
     tensors: { before: primary.tensors_before, after_100_inferences: primary.tensors_after_100 },
+    torch_rd_r18_ms: ref?.rd_r18_ms ?? null,
+    torch_same_arch_ms: ref?.same_arch_ms ?? null,
+    ratio_vs_torch_r18: ref ? primary.total_ms / ref.rd_r18_ms : null,
+    ratio_vs_torch_same_arch: ref ? primary.total_ms / ref.same_arch_ms : null,
+    torch_rd_r18_min_ms: ref?.rd_r18_min_ms ?? null,
+    torch_same_arch_min_ms: ref?.same_arch_min_ms ?? null,
+    torch_threads: ref?.threads ?? null,
     backends: results.map(({ student_params: _p, student_widths: _w, student_bytes: _s, teacher_bytes: _t, ...r }) => r),
     date: new Date().toISOString(),
   };
@@ -177,6 +218,11 @@ async function main(): Promise<void> {
   }
   console.log(`model bytes: teacher ${primary.teacher_bytes}, student ${primary.student_bytes} (${(primary.student_params / 1e6).toFixed(2)} M params, widths ${primary.student_widths})`);
   console.log(`tensors: ${primary.tensors_before} before, ${primary.tensors_after_100} after 100 inferences`);
+  if (ref) {
+    console.log(`PyTorch ${ref.torch} (CPU, ${ref.threads} threads, random weights, no blur): RD-ResNet18 ${ref.rd_r18_ms.toFixed(1)} ms, ` +
+      `same architecture ${ref.same_arch_ms.toFixed(1)} ms (fastest runs ${ref.rd_r18_min_ms.toFixed(1)} / ${ref.same_arch_min_ms.toFixed(1)} ms); ${primary.backend} total / RD-ResNet18 = ${report.ratio_vs_torch_r18!.toFixed(2)}, ` +
+      `/ same architecture = ${report.ratio_vs_torch_same_arch!.toFixed(2)}`);
+  }
 }
 
 runCli(main);

@@ -97,12 +97,15 @@ describe('fileSystemHandler', () => {
 describe.each(TEACHER_IDS)('teacher %s', (id) => {
   it('writes meta.json and a size-agnostic truncated model', async () => {
     const meta = await readTeacherMeta(path.join(root, id));
-    expect(meta).toMatchObject({ formatVersion: 1, id, format: TEACHER_SPECS[id].format, source: 'nsfwjs@4.4.0 (MIT)', inputRange: [0, 1], defaultInputSize: 256 });
+    expect(meta).toMatchObject({ formatVersion: 2, id, format: 'graph', source: 'nsfwjs@4.4.0 (MIT)', inputRange: [0, 1], defaultInputSize: 256 });
     expect(Object.keys(meta.tapSets).sort()).toEqual(Object.keys(EXPECTED[id]).sort());
     const json = JSON.parse(await readFile(path.join(root, id, 'model.json'), 'utf8')) as tf.io.ModelJSON;
     const topo = JSON.stringify(json.modelTopology);
     expect(topo).not.toContain('dense_3'); // classifier head pruned (layers)
     expect(topo).not.toContain('Softmax'); // (graph)
+    // Fused: no BatchNorm, padding or stand-alone activation op is left to make its own pass over memory.
+    const ops = new Set((json.modelTopology as { node: { op: string }[] }).node.map((n) => n.op));
+    for (const op of ['FusedBatchNormV3', 'FusedBatchNorm', 'Pad', 'Relu', 'Relu6', 'Conv2D', 'DepthwiseConv2dNative']) expect(ops.has(op)).toBe(false);
     // A converted model must not be re-converted without --force.
     expect((await convertTeacher(id, root)).skipped).toBe(true);
   });

@@ -10,8 +10,10 @@
  *    [null,null,null,3], list every tap layer as a model output, drop the training config;
  *  - graph models: keep only nodes that are ancestors of some tap node, make the input placeholder
  *    [-1,-1,-1,3], drop the fixed-size signature;
- *  - weights: the kept tensors' bytes are copied unchanged (still uint8-quantized with their min/scale),
- *    so the converted taps are bit-identical to the original model's intermediate outputs.
+ *  - weights: the kept tensors' bytes are copied unchanged (still uint8-quantized with their min/scale);
+ *  - layers models are then rewritten as fused graph models (BatchNorm folded into the convolutions, bias +
+ *    ReLU6 and explicit padding fused into one op; cli/lib/fuse-layers.ts) with float32 weights: the taps
+ *    equal the original model's intermediate outputs up to float rounding (tested to 1e-4).
  * meta.json is written last; an existing meta.json means "done" (skipped unless --force).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend } from './lib/backend';
 import { fileSystemHandler, specByteLength } from './lib/file-io';
+import { fuseLayersModel } from './lib/fuse-layers';
 import { Teacher } from '../src/engine/teacher';
 import {
   TEACHER_FORMAT_VERSION,
@@ -246,6 +249,16 @@ export function truncateTeacher(id: TeacherId, src: SourceArtifacts = loadNsfwjs
   return spec.format === 'layers' ? truncateLayersModel(spec, src) : truncateGraphModel(spec, src);
 }
 
+/**
+ * The truncated teacher as the app runs it: layers models become fused graph models (cli/lib/fuse-layers.ts);
+ * the TF-Hub graph model was already fused (BN folded) by tfjs-converter and is kept as it is.
+ */
+export function fusedTeacher(id: TeacherId, src: SourceArtifacts = loadNsfwjsArtifacts(id)): tf.io.ModelArtifacts {
+  const spec = TEACHER_SPECS[id];
+  const truncated = truncateTeacher(id, src);
+  return spec.format === 'layers' ? fuseLayersModel(truncated, new Set(allTapNames(spec))).artifacts : truncated;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Conversion driver
 
@@ -290,7 +303,7 @@ export async function convertTeacher(id: TeacherId, outRoot: string = DEFAULT_TE
   const t0 = performance.now();
   const src = loadNsfwjsArtifacts(id);
   if (src.nsfwjsVersion !== NSFWJS_VERSION) log(`warning: nsfwjs ${src.nsfwjsVersion} installed, specs were written for ${NSFWJS_VERSION}`);
-  const artifacts = truncateTeacher(id, src);
+  const artifacts = fusedTeacher(id, src);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await fileSystemHandler(dir).save(artifacts);

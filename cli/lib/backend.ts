@@ -3,13 +3,14 @@
  * CLIs run on the wasm backend (with the project's gradient kernels) or on the slow pure-JS cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendWasm, getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { registerWasmGradientKernels } from '../../src/engine/kernels/wasm-gradient-kernels';
+import { backendFromThreadedModule, type ThreadedWasmModule } from '../../src/engine/threaded-wasm';
 
 export type NodeBackend = 'wasm' | 'cpu';
 
@@ -76,16 +77,8 @@ function registerNodeThreadedWasm(threads: number): void {
       } finally {
         osMut.cpus = realCpus;
       }
-      module.tfjs = {
-        init: module.cwrap('init', null, []),
-        initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
-        getThreadsCount: module.cwrap('get_threads_count', 'number', []),
-        registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
-        disposeData: module.cwrap('dispose_data', null, ['number']),
-        dispose: module.cwrap('dispose', null, []),
-      };
       setThreadsCount(threads);
-      const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
+      const backend = backendFromThreadedModule(module);
       for (const w of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) w.unref();
       return backend;
     },
@@ -93,9 +86,7 @@ function registerNodeThreadedWasm(threads: number): void {
   );
 }
 
-interface EmscriptenThreadedModule {
-  cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => unknown;
-  tfjs?: Record<string, unknown>;
+interface EmscriptenThreadedModule extends ThreadedWasmModule {
   PThread: { unusedWorkers: { unref(): void }[]; runningWorkers: { unref(): void }[] };
 }
 

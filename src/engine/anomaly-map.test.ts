@@ -76,6 +76,28 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.dispose([m, up]);
     });
 
+    it('upsampling equals tf.image.resizeBilinear (half-pixel centres), also for odd grids', () => {
+      for (const [h, w, H, W] of [[5, 7, 16, 12], [15, 15, 64, 64], [3, 2, 3, 9]]) {
+        const m = tf.randomUniform([2, h, w], 0, 1, 'float32', h * w) as tf.Tensor3D;
+        const ref = tf.tidy(() => tf.reshape(tf.image.resizeBilinear(tf.reshape(m, [2, h, w, 1]) as tf.Tensor4D, [H, W], false, true), [2, H, W]));
+        const up = upsampleMap(m, H, W);
+        expect(tf.max(tf.abs(tf.sub(up, ref))).dataSync()[0], `${h}×${w} → ${H}×${W}`).toBeLessThan(1e-6);
+        tf.dispose([m, ref, up]);
+      }
+    });
+
+    it('the sum map (fusion and blur folded into per-scale matrices) equals blur(sum of upsampled scales)', () => {
+      const t = [tf.randomNormal([2, 8, 8, 5]), tf.randomNormal([2, 4, 4, 6]), tf.randomNormal([2, 3, 3, 7])] as tf.Tensor4D[];
+      const s = t.map((x) => tf.tidy(() => tf.add(x, tf.randomNormal(x.shape, 0, 0.3)))) as tf.Tensor4D[];
+      for (const sigma of [0, 1.5, 4]) {
+        const r = computeAnomalyMap(t, s, { height: 32, width: 24, sigma, useScales: [1, 2] });
+        const ref = tf.tidy(() => gaussianBlur(fuseScaleMaps(r.scales.slice(1), 32, 24, 'sum'), sigma));
+        expect(tf.max(tf.abs(tf.sub(r.map, ref))).dataSync()[0], `σ ${sigma}`).toBeLessThan(1e-5);
+        tf.dispose([r.map, r.scores, ...r.scales, ref]);
+      }
+      tf.dispose([...t, ...s]);
+    });
+
     it('image score is the max of the smoothed map and nothing leaks', () => {
       const before = tf.memory().numTensors;
       const t = [tf.randomNormal([2, 8, 8, 5]), tf.randomNormal([2, 4, 4, 6]), tf.randomNormal([2, 2, 2, 7])] as tf.Tensor4D[];

@@ -12,6 +12,7 @@ import { SeededRandom } from './random';
 export class ParameterStore {
   readonly variables = new Map<string, tf.Variable>();
   private readonly rng: SeededRandom;
+  private readonly derivedCache = new Map<string, { deps: object[]; tensors: tf.Tensor[] }>();
 
   constructor(seed: number) {
     this.rng = new SeededRandom(seed);
@@ -53,7 +54,24 @@ export class ParameterStore {
     return this.trainable().reduce((n, v) => n + v.size, 0);
   }
 
+  /**
+   * Tensors computed from some variables (the BN-folded inference weights), recomputed only when one of
+   * them changed. Variable.assign (optimizers, weight loading, running-stat updates) gives a variable a new
+   * dataId, so comparing dataIds is an exact change test. The tensors belong to the store.
+   */
+  derived(key: string, deps: tf.Variable[], make: () => tf.Tensor[]): tf.Tensor[] {
+    const ids = deps.map((d) => d.dataId);
+    const hit = this.derivedCache.get(key);
+    if (hit && hit.deps.length === ids.length && hit.deps.every((id, i) => id === ids[i])) return hit.tensors;
+    if (hit) tf.dispose(hit.tensors);
+    const tensors = tf.tidy(make).map((t) => tf.keep(t));
+    this.derivedCache.set(key, { deps: ids, tensors });
+    return tensors;
+  }
+
   dispose(): void {
+    for (const c of this.derivedCache.values()) tf.dispose(c.tensors);
+    this.derivedCache.clear();
     for (const v of this.variables.values()) v.dispose();
     this.variables.clear();
   }
@@ -75,6 +93,11 @@ export interface BatchStat {
 
 export interface ForwardContext {
   training: boolean;
+  /**
+   * Inference only: run BN as its own op instead of folded into the conv weights (the reference the folded
+   * path is tested against). Training always runs real BN on batch statistics.
+   */
+  unfused?: boolean;
   /** Filled in training mode; the caller owns (and disposes) the tensors. */
   batchStats: BatchStat[];
 }
@@ -99,6 +122,17 @@ export class Conv2d {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.conv2d(x, this.w as tf.Tensor4D, this.stride, 'same');
   }
+
+  /** The folded weights for `bn`, made now (see BatchNorm.fold). */
+  prepareFolded(bn: BatchNorm): void {
+    bn.fold(this.w, 1);
+  }
+
+  /** Inference: the convolution with `bn` folded in, bias and activation fused into the same op. */
+  applyFolded(x: tf.Tensor4D, bn: BatchNorm, activation: 'relu' | 'linear'): tf.Tensor4D {
+    const [filter, bias] = bn.fold(this.w, 1);
+    return tf.fused.conv2d({ x, filter: filter as tf.Tensor4D, strides: this.stride, pad: 'same', bias, activation });
+  }
 }
 
 /**
@@ -121,7 +155,21 @@ export class ConvTranspose2x2 {
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const [n, h, w, cin] = x.shape;
-    const y = tf.matMul(tf.reshape(x, [n * h * w, cin]), this.w as tf.Tensor2D);
+    return this.shuffle(tf.matMul(tf.reshape(x, [n * h * w, cin]) as tf.Tensor2D, this.w as tf.Tensor2D), n, h, w);
+  }
+
+  prepareFolded(bn: BatchNorm): void {
+    bn.fold(this.w, 4);
+  }
+
+  /** Inference: `bn` folded into the matMul's weights and bias, activation fused (it commutes with the shuffle). */
+  applyFolded(x: tf.Tensor4D, bn: BatchNorm, activation: 'relu' | 'linear'): tf.Tensor4D {
+    const [n, h, w, cin] = x.shape;
+    const [b, bias] = bn.fold(this.w, 4);
+    return this.shuffle(tf.fused.matMul({ a: tf.reshape(x, [n * h * w, cin]) as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation }) as tf.Tensor2D, n, h, w);
+  }
+
+  private shuffle(y: tf.Tensor2D, n: number, h: number, w: number): tf.Tensor4D {
     const blocks = tf.reshape(y, [n, h, w, 2, 2, this.cout]);
     return tf.reshape(tf.transpose(blocks, [0, 1, 3, 2, 4, 5]), [n, 2 * h, 2 * w, this.cout]);
   }
@@ -134,7 +182,7 @@ export class BatchNorm {
   readonly runningVar: tf.Variable;
 
   constructor(
-    store: ParameterStore,
+    private readonly store: ParameterStore,
     readonly name: string,
     channels: number,
   ) {
@@ -163,6 +211,22 @@ export class BatchNorm {
     return tf.add(tf.mul(tf.sub(x, mean), scale), this.beta);
   }
 
+  /**
+   * [kernel·s, β − μ·s] with s = γ/√(σ² + ε) from the running statistics: the preceding linear op's weights
+   * with this BN folded in (inference only). The output channel is the kernel's last axis, repeated
+   * `repeat` times (the transposed conv's [Cin, 2·2·Cout] layout). Cached until a variable changes; the
+   * layers make it once at construction, so inference never changes the tensor count.
+   */
+  fold(kernel: tf.Variable, repeat: number): [tf.Tensor, tf.Tensor1D] {
+    const deps = [kernel, this.gamma, this.beta, this.runningMean, this.runningVar];
+    const [k, b] = this.store.derived(`${this.name}/folded`, deps, () => {
+      const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, BN_EPSILON)));
+      const shift = tf.sub(this.beta, tf.mul(this.runningMean, scale));
+      return [tf.mul(kernel, tf.tile(scale, [repeat])), tf.tile(shift, [repeat])];
+    });
+    return [k, b as tf.Tensor1D];
+  }
+
   /** PyTorch's rule: running = (1 − m)·running + m·batch, with the unbiased batch variance. */
   updateRunningStats(stat: BatchStat): void {
     tf.tidy(() => {
@@ -181,9 +245,11 @@ export class ConvBnRelu {
   constructor(store: ParameterStore, name: string, cin: number, cout: number, kernel: number, stride: number, bns: Map<string, BatchNorm>) {
     this.conv = new Conv2d(store, `${name}/conv`, cin, cout, kernel, stride);
     this.bn = registerBn(bns, new BatchNorm(store, `${name}/bn`, cout));
+    this.conv.prepareFolded(this.bn);
   }
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+    if (!ctx.training && !ctx.unfused) return this.conv.applyFolded(x, this.bn, 'relu');
     return tf.relu(this.bn.apply(this.conv.apply(x), ctx));
   }
 }
@@ -225,9 +291,18 @@ export class ResidualBlock {
     this.second = new Conv2d(store, `${name}/conv2`, cout, cout, 3, 1);
     this.bn2 = registerBn(bns, new BatchNorm(store, `${name}/bn2`, cout));
     this.bnShortcut = this.shortcut ? registerBn(bns, new BatchNorm(store, `${name}/bn_shortcut`, cout)) : null;
+    this.first.prepareFolded(this.bn1);
+    this.second.prepareFolded(this.bn2);
+    if (this.shortcut && this.bnShortcut) this.shortcut.prepareFolded(this.bnShortcut);
   }
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+    if (!ctx.training && !ctx.unfused) {
+      const h = this.first.applyFolded(x, this.bn1, 'relu');
+      const y = this.second.applyFolded(h, this.bn2, 'linear');
+      const identity = this.shortcut && this.bnShortcut ? this.shortcut.applyFolded(x, this.bnShortcut, 'linear') : x;
+      return tf.relu(tf.add(y, identity));
+    }
     const h = tf.relu(this.bn1.apply(this.first.apply(x), ctx));
     const y = this.bn2.apply(this.second.apply(h), ctx);
     const identity = this.shortcut && this.bnShortcut ? this.bnShortcut.apply(this.shortcut.apply(x), ctx) : x;

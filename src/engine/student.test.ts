@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../cli/lib/backend';
 import { FeatureBatchSource } from './feature-cache';
+import { computeAnomalyMap, disposeAnomalyMap } from './anomaly-map';
 import { reverseDistillationLoss } from './loss';
 import { Student, StudentConfig } from './student';
 import { Trainer, TrainingDivergedError, DEFAULT_TRAIN_CONFIG } from './train';
@@ -107,6 +108,40 @@ describe('student (OCBE + decoder)', () => {
     [t1, t2, t3].forEach((t) => t.dispose());
     [full, part, resumed].forEach((s) => s.dispose());
     tf.dispose(src.data);
+  });
+
+  it('inference with BN folded into the convs equals real BN (taps and maps within 1e-4), and follows weight changes', async () => {
+    const s = new Student(CONFIG, 5);
+    const src = fakeSource(4);
+    const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+    const taps = src.batch([0, 1]);
+    const compare = () => {
+      const fused = s.predict(taps);
+      const plain = tf.tidy(() => s.forward(taps, { training: false, batchStats: [], unfused: true }));
+      for (let k = 0; k < 3; k++) expect(maxDiff(fused[k], plain[k]), `tap ${k}`).toBeLessThanOrEqual(1e-4);
+      const opts = { height: 64, width: 64, sigma: 2 };
+      const mf = computeAnomalyMap(taps, fused, opts);
+      const mp = computeAnomalyMap(taps, plain, opts);
+      expect(maxDiff(mf.map, mp.map)).toBeLessThanOrEqual(1e-4);
+      mf.scales.forEach((m, k) => expect(maxDiff(m, mp.scales[k])).toBeLessThanOrEqual(1e-4));
+      const out = fused[0].dataSync().slice();
+      tf.dispose([...fused, ...plain]);
+      disposeAnomalyMap(mf);
+      disposeAnomalyMap(mp);
+      return out;
+    };
+    const initial = compare();
+    const count = tf.memory().numTensors;
+    compare();
+    expect(tf.memory().numTensors).toBe(count); // the folded weights are cached, not re-made per call
+    const trainer = new Trainer(s, src, { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 4 });
+    await trainer.run(); // new weights and running statistics: the cached folding must be redone
+    const trained = compare();
+    expect(trained).not.toEqual(initial);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(count); // the stale folded weights were released
+    tf.dispose([...taps, ...src.data]);
+    s.dispose();
   });
 
   it('weights round-trip through tfjs ModelArtifacts and reproduce the outputs exactly', async () => {

@@ -31,6 +31,7 @@ export interface TapSpec {
 
 export interface TeacherSpec {
   readonly id: TeacherId;
+  /** Format of the nsfwjs source model (the converted teacher is always a graph model). */
   readonly format: TeacherFormat;
   readonly label: string;
   /** Folder under node_modules/nsfwjs/dist/models/. */
@@ -53,7 +54,7 @@ export interface TapMeta {
 
 /** Contents of public/models/teacher/<id>/meta.json. */
 export interface TeacherMeta {
-  formatVersion: 1;
+  formatVersion: typeof TEACHER_FORMAT_VERSION;
   id: TeacherId;
   format: TeacherFormat;
   source: string;
@@ -63,7 +64,8 @@ export interface TeacherMeta {
   defaultTapSet: string;
 }
 
-export const TEACHER_FORMAT_VERSION = 1 as const;
+/** 2: fused graph models (BN folded at conversion); 1 was the unfused layers model, reconverted on sight. */
+export const TEACHER_FORMAT_VERSION = 2 as const;
 export const TEACHER_SOURCE = 'nsfwjs@4.4.0 (MIT)';
 export const DEFAULT_TEACHER: TeacherId = 'mobilenet_v2';
 export const DEFAULT_TEACHER_INPUT_SIZE = 256;
@@ -180,7 +182,7 @@ export function teacherMetaFromSpec(spec: TeacherSpec, defaultInputSize = DEFAUL
   return {
     formatVersion: TEACHER_FORMAT_VERSION,
     id: spec.id,
-    format: spec.format,
+    format: 'graph',
     source: TEACHER_SOURCE,
     inputRange: [0, 1],
     defaultInputSize,

@@ -4,7 +4,7 @@
  * tfjs only; runs unchanged in Node (wasm), a Web Worker or the main thread.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tapShapesFor, type TapMeta, type TeacherMeta } from './teacher-specs';
+import { TEACHER_FORMAT_VERSION, tapShapesFor, type TapMeta, type TeacherMeta } from './teacher-specs';
 
 export type { TeacherMeta, TapMeta } from './teacher-specs';
 
@@ -31,7 +31,7 @@ export class Teacher {
    * @param tapSet one of meta.tapSets' keys; default meta.defaultTapSet.
    */
   static async load(handlerOrUrl: string | tf.io.IOHandler, meta: TeacherMeta, tapSet: string = meta.defaultTapSet): Promise<Teacher> {
-    if (meta.formatVersion !== 1) throw new Error(`Teacher: unsupported meta formatVersion ${String(meta.formatVersion)}`);
+    if (meta.formatVersion !== TEACHER_FORMAT_VERSION) throw new Error(`Teacher: unsupported meta formatVersion ${String(meta.formatVersion)}`);
     const taps = meta.tapSets[tapSet];
     if (!taps || taps.length === 0) {
       throw new Error(`Teacher ${meta.id}: unknown tap set "${tapSet}" (have ${Object.keys(meta.tapSets).join(', ')})`);
