@@ -51,19 +51,36 @@ export class ReverseDistillationPipeline {
     }
   }
 
-  /** Same as infer, with each stage awaited separately to time it (slower: three syncs). */
-  async inferTimed(x: tf.Tensor4D, sigma = this.sigma): Promise<{ result: AnomalyMapResult; timings: InferenceTimings }> {
+  /**
+   * Teacher, then student, each stage awaited so that it can be timed (two syncs). The CLI's timed map
+   * (inferTimed) and the worker's raw per-scale maps both start from here. The caller disposes taps and recon.
+   */
+  async stagesTimed(x: tf.Tensor4D): Promise<{ taps: tf.Tensor4D[]; recon: tf.Tensor4D[]; teacherMs: number; studentMs: number }> {
     const t0 = performance.now();
     const taps = tf.tidy(() => this.teacher.features(x));
-    await Promise.all(taps.map((t) => t.data()));
-    const t1 = performance.now();
-    const recon = this.student.predict(taps);
-    await Promise.all(recon.map((t) => t.data()));
-    const t2 = performance.now();
-    const result = computeAnomalyMap(taps, recon, { height: x.shape[1], width: x.shape[2], sigma, fusion: this.fusion, useScales: this.useScales });
-    await result.map.data();
-    const t3 = performance.now();
-    tf.dispose([...taps, ...recon]);
-    return { result, timings: { teacherMs: t1 - t0, studentMs: t2 - t1, mapsMs: t3 - t2 } };
+    let recon: tf.Tensor4D[] = [];
+    try {
+      await Promise.all(taps.map((t) => t.data()));
+      const t1 = performance.now();
+      recon = this.student.predict(taps);
+      await Promise.all(recon.map((t) => t.data()));
+      return { taps, recon, teacherMs: t1 - t0, studentMs: performance.now() - t1 };
+    } catch (e) {
+      tf.dispose([...taps, ...recon]);
+      throw e;
+    }
+  }
+
+  /** Same as infer, with each stage awaited separately to time it (slower: three syncs). */
+  async inferTimed(x: tf.Tensor4D, sigma = this.sigma): Promise<{ result: AnomalyMapResult; timings: InferenceTimings }> {
+    const { taps, recon, teacherMs, studentMs } = await this.stagesTimed(x);
+    try {
+      const t2 = performance.now();
+      const result = computeAnomalyMap(taps, recon, { height: x.shape[1], width: x.shape[2], sigma, fusion: this.fusion, useScales: this.useScales });
+      await result.map.data();
+      return { result, timings: { teacherMs, studentMs, mapsMs: performance.now() - t2 } };
+    } finally {
+      tf.dispose([...taps, ...recon]);
+    }
   }
 }

@@ -3,8 +3,8 @@
  * to the model input, neither fused nor smoothed (the UI does both from these maps, for any σ and scale
  * selection, without running the network again).
  *
- * It times preprocessing and each stage separately and hands back the per-scale maps, which the
- * engine's ReverseDistillationPipeline.inferTimed (fused, smoothed map) does not; so it is its own.
+ * Teacher and student run through the engine's ReverseDistillationPipeline.stagesTimed (the same stages
+ * as the CLI's inferTimed); what is the worker's own is the preprocessing time and the raw per-scale maps.
  */
 import * as tf from '@tensorflow/tfjs';
 import { scaleAnomalyMaps, upsampleMap } from '../engine/anomaly-map';
@@ -23,13 +23,8 @@ export async function forwardPass(pipeline: ReverseDistillationPipeline, pixels:
     owned.push(x);
     await x.data();
     const t1 = performance.now();
-    const taps = tf.tidy(() => pipeline.teacher.features(x));
-    owned.push(...taps);
-    await Promise.all(taps.map((t) => t.data()));
-    const t2 = performance.now();
-    const recon = pipeline.student.predict(taps);
-    owned.push(...recon);
-    await Promise.all(recon.map((t) => t.data()));
+    const { taps, recon, teacherMs, studentMs } = await pipeline.stagesTimed(x);
+    owned.push(...taps, ...recon);
     const t3 = performance.now();
     const ups = tf.tidy(() => scaleAnomalyMaps(taps, recon).map((m) => upsampleMap(m, size, size)));
     owned.push(...ups);
@@ -38,7 +33,7 @@ export async function forwardPass(pipeline: ReverseDistillationPipeline, pixels:
     const t4 = performance.now();
     if (data.length !== 3) throw new InferenceError('internal', `expected 3 scale maps, got ${data.length}`);
     const maps: RawMaps = { size, scales: [data[0], data[1], data[2]] };
-    const timings: StageTimings = { preprocessMs: t1 - t0, teacherMs: t2 - t1, studentMs: t3 - t2, mapsMs: t4 - t3, totalMs: t4 - t0 };
+    const timings: StageTimings = { preprocessMs: t1 - t0, teacherMs, studentMs, mapsMs: t4 - t3, totalMs: t4 - t0 };
     return { maps, timings, backend: backend ?? (tf.getBackend() as BackendName) };
   } finally {
     tf.dispose(owned);
