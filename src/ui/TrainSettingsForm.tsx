@@ -46,6 +46,7 @@ export function TrainSettingsForm() {
             value={s.settings.start}
             disabled={running}
             aria-describedby="train-start-hint"
+            title={model ? `the current model (${model.title})` : undefined}
             onChange={(e) => {
               setLrDraft(null);
               s.setTrainSettings({ start: e.target.value === 'fresh' ? 'fresh' : 'current' });
