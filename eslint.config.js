@@ -30,8 +30,26 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/worker/**/*.ts'],
+    rules: {
+      // The worker owns tensors and answers requests; it never reaches up into the page's state or UI.
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/ui/**', '**/store/**', '**/cli/**'], message: 'the worker imports engine, data and metrics only' }],
+      }],
+    },
+  },
+  {
+    files: ['src/store/**/*.ts'],
+    rules: {
+      // The store talks to the worker through its client and is rendered by the UI, never the reverse.
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/ui/**', '**/cli/**'], message: 'the store does not import the UI' }],
+      }],
+    },
+  },
+  {
     // Tests may set up the Node backend from cli/ (the code under test still may not).
-    files: ['src/**/*.test.ts'],
+    files: ['src/**/*.test.ts', 'src/**/test-*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelMeta } from '../src/engine/model-meta';
+import { DEFAULT_TRAIN_CONFIG } from '../src/engine/train';
 import { CATEGORIES, CATEGORY_IDS } from '../src/data/synthetic';
 import { UserError, intOption, parseCliArgs, runCli } from './lib/cli-support';
 import { REPO_ROOT, readJson, writeJsonAtomic } from './lib/model-bundle';
@@ -23,7 +24,7 @@ import type { EvalReport } from './eval';
 const USAGE = `usage: npm run make:models [-- options]
   --data DIR        generated categories (default .cache/synthetic, from npm run make:samples)
   --category LIST   comma list (default: every category of the generator)
-  --epochs N        training epochs (default ${20})
+  --epochs N        training epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})
   --work DIR        training runs (default runs/defaults)
   --reuse           keep an existing trained float32 bundle in the work folder instead of retraining`;
 
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   }
   const dataRoot = path.resolve(a.data ?? path.join(REPO_ROOT, '.cache/synthetic'));
   const workRoot = path.resolve(a.work ?? path.join(REPO_ROOT, 'runs/defaults'));
-  const epochs = intOption(a.epochs, 'epochs', 20, 1, 1000);
+  const epochs = intOption(a.epochs, 'epochs', DEFAULT_TRAIN_CONFIG.epochs, 1, 1000);
   const known: readonly string[] = CATEGORY_IDS;
   const wanted = a.category ? a.category.split(',').map((s) => s.trim()) : known;
   for (const c of wanted) if (!known.includes(c)) throw new UserError(`unknown category "${c}" (have: ${known.join(', ')})`);

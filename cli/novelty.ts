@@ -12,7 +12,7 @@ import { pixelsToInput } from '../src/engine/preprocess';
 import { Student, DEFAULT_EMBED_CHANNELS, DEFAULT_WIDTHS } from '../src/engine/student';
 import { TeacherFeatureCache } from '../src/engine/feature-cache';
 import { DEFAULT_TEACHER, TEACHER_IDS } from '../src/engine/teacher-specs';
-import { Trainer } from '../src/engine/train';
+import { DEFAULT_TRAIN_CONFIG, Trainer } from '../src/engine/train';
 import { auroc } from '../src/metrics';
 import { initBackend } from './lib/backend';
 import { ProgressLine, UserError, choiceOption, intOption, numberOption, parseCliArgs, runCli, threadsOption, THREADS_USAGE } from './lib/cli-support';
@@ -26,7 +26,7 @@ const USAGE = `usage: npm run novelty -- (--class <0-9> | --all) [options]
   --train-limit N   training images of the class to use (default 1000 of 6000)
   --test-limit N    test images to score (default all 10000; a seeded random subset otherwise)
   --batch N         batch size (default 16)
-  --lr X            learning rate (default 0.005)
+  --lr X            learning rate (default ${DEFAULT_TRAIN_CONFIG.learningRate})
   --sigma X         Gaussian σ of the map (default 1 = 4·size/256)
   --teacher ID      ${TEACHER_IDS.join(' | ')} (default ${DEFAULT_TEACHER})
   --taps NAME       tap set (default: the teacher's default)
@@ -64,7 +64,7 @@ async function runClass(
   const t0 = performance.now();
   const cache = await TeacherFeatureCache.build(teacher, trainIdx.length, (i) => imageAt(train, trainIdx[i], o.size), { chunk: 32 });
   const student = new Student({ tapChannels: teacher.channels as [number, number, number], widths: [...DEFAULT_WIDTHS], embedChannels: DEFAULT_EMBED_CHANNELS, decoderBlocks: 1 }, o.seed);
-  const trainer = new Trainer(student, cache, { epochs: o.epochs, batchSize: o.batch, learningRate: o.lr, beta1: 0.5, beta2: 0.999, seed: o.seed, lossForm: 'flattened' });
+  const trainer = new Trainer(student, cache, { ...DEFAULT_TRAIN_CONFIG, epochs: o.epochs, batchSize: o.batch, learningRate: o.lr, seed: o.seed });
   const steps = o.epochs * Math.ceil(trainIdx.length / o.batch);
   const progress = new ProgressLine(`class ${c} train`, steps, process.stderr, o.quiet);
   let done = 0;
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     epochs: intOption(a.epochs, 'epochs', 4, 1, 1000),
     trainLimit: intOption(a['train-limit'], 'train-limit', 1000, 2, 6000),
     batch: intOption(a.batch, 'batch', 16, 2, 256),
-    lr: numberOption(a.lr, 'lr', 0.005, 0, 1, true),
+    lr: numberOption(a.lr, 'lr', DEFAULT_TRAIN_CONFIG.learningRate, 0, 1, true),
     sigma: numberOption(a.sigma, 'sigma', (4 * size) / 256, 0, 64),
     seed: intOption(a.seed, 'seed', 0, 0, 2 ** 31 - 1),
     quiet: Boolean(a.quiet),

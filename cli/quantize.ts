@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { validateModelMeta } from '../src/engine/model-meta';
+import { parseModelMeta } from '../src/engine/bundle-contract';
 import { WEIGHT_QUANTIZATIONS, describeQuantization, quantizeArtifacts, weightBytes } from '../src/engine/weight-quantization';
 import { UserError, choiceOption, intOption, parseCliArgs, runCli } from './lib/cli-support';
 import { fileSystemHandler } from './lib/file-io';
@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   const out = path.resolve(a.out);
   if (src === out) throw new UserError('--out must differ from --model (the float32 original is kept)');
   if (!existsSync(path.join(src, 'model.json'))) throw new UserError(`no model.json in ${src}`);
-  const meta = validateModelMeta(await readJson(path.join(src, 'meta.json'), 'model meta'));
+  const parsed = parseModelMeta(await readJson(path.join(src, 'meta.json'), 'model meta'));
+  if (!parsed.meta) throw new UserError(`${path.join(src, 'meta.json')}: ${parsed.reason}`);
+  const meta = parsed.meta;
   const artifacts = await fileSystemHandler(src).load();
   if (describeQuantization(artifacts.weightSpecs ?? []) !== 'float32') throw new UserError(`${src} is already quantized; start from the float32 bundle`);
   const quantized = quantizeArtifacts(artifacts, dtype, { minElements });

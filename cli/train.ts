@@ -12,12 +12,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FUSIONS, Fusion, disposeAnomalyMap } from '../src/engine/anomaly-map';
 import { LOSS_FORMS, LossForm } from '../src/engine/loss';
-import { MODEL_FORMAT_VERSION, ModelMeta } from '../src/engine/model-meta';
+import { buildModelMeta, calibrationFields } from '../src/engine/bundle-contract';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { validateInputSize } from '../src/engine/preprocess';
 import { DEFAULT_EMBED_CHANNELS, DEFAULT_WIDTHS, Student, StudentConfig } from '../src/engine/student';
 import { DEFAULT_TEACHER, TEACHER_IDS } from '../src/engine/teacher-specs';
-import { Trainer, TrainerState, TrainingDivergedError } from '../src/engine/train';
+import { DEFAULT_TRAIN_CONFIG, Trainer, TrainerState, TrainingDivergedError, type TrainConfig } from '../src/engine/train';
 import { calibrateThreshold, scoreStatistics } from '../src/metrics';
 import { initBackend } from './lib/backend';
 import {
@@ -28,9 +28,9 @@ import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomi
 import { buildFeatureCache } from './lib/training-data';
 
 const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [options]
-  --epochs N        epochs (default 20)
-  --batch N         batch size (default 8)
-  --lr X            Adam learning rate (default 0.005; betas 0.5, 0.999 as in the paper)
+  --epochs N        epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})
+  --batch N         batch size (default ${DEFAULT_TRAIN_CONFIG.batchSize})
+  --lr X            Adam learning rate (default ${DEFAULT_TRAIN_CONFIG.learningRate}; betas ${DEFAULT_TRAIN_CONFIG.beta1}, ${DEFAULT_TRAIN_CONFIG.beta2} as in the paper)
   --size N          input side, multiple of 32 (default 256)
   --seed N          random seed (default 0)
   --teacher ID      ${TEACHER_IDS.join(' | ')} (default ${DEFAULT_TEACHER})
@@ -73,18 +73,18 @@ async function main(): Promise<void> {
     return;
   }
   if (!a.data || !a.out) throw new UserError(`--data and --out are required\n\n${USAGE}`);
-  const epochs = intOption(a.epochs, 'epochs', 20, 1, 10000);
-  const batchSize = intOption(a.batch, 'batch', 8, 1, 256);
-  const learningRate = numberOption(a.lr, 'lr', 0.005, 0, 1, true);
+  const epochs = intOption(a.epochs, 'epochs', DEFAULT_TRAIN_CONFIG.epochs, 1, 10000);
+  const batchSize = intOption(a.batch, 'batch', DEFAULT_TRAIN_CONFIG.batchSize, 1, 256);
+  const learningRate = numberOption(a.lr, 'lr', DEFAULT_TRAIN_CONFIG.learningRate, 0, 1, true);
   const size = intOption(a.size, 'size', 256, 32, 1024);
   try {
     validateInputSize(size);
   } catch (e) {
     throw new UserError(`--size: ${(e as Error).message}`);
   }
-  const seed = intOption(a.seed, 'seed', 0, 0, 2 ** 31 - 1);
+  const seed = intOption(a.seed, 'seed', DEFAULT_TRAIN_CONFIG.seed, 0, 2 ** 31 - 1);
   const teacherId = choiceOption(a.teacher, 'teacher', DEFAULT_TEACHER, TEACHER_IDS);
-  const lossForm = choiceOption<LossForm>(a.loss, 'loss', 'flattened', LOSS_FORMS);
+  const lossForm = choiceOption<LossForm>(a.loss, 'loss', DEFAULT_TRAIN_CONFIG.lossForm, LOSS_FORMS);
   const widths = intListOption(a.widths, 'widths', DEFAULT_WIDTHS, 3, 1, 2048) as [number, number, number];
   const embed = intOption(a.embed, 'embed', DEFAULT_EMBED_CHANNELS, 1, 4096);
   const sigma = numberOption(a.sigma, 'sigma', 4, 0, 64);
@@ -137,7 +137,8 @@ async function main(): Promise<void> {
   log(`student: ${(student.parameterCount() / 1e6).toFixed(2)} M parameters`);
 
   const cache = await buildFeatureCache(teacher, files, size, quiet);
-  const trainer = new Trainer(student, cache, { epochs, batchSize, learningRate, beta1: 0.5, beta2: 0.999, seed, lossForm });
+  const trainConfig: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs, batchSize, learningRate, seed, lossForm };
+  const trainer = new Trainer(student, cache, trainConfig);
   if (resumeState && optimizerState) {
     await trainer.restoreOptimizerState(optimizerState);
     tf.dispose(optimizerState.map((o) => o.tensor));
@@ -192,27 +193,17 @@ async function main(): Promise<void> {
   calib.done();
   const stats = scoreStatistics(scores);
   const rule = { kind: 'meanStd', k: 3 } as const;
-  const meta: ModelMeta = {
-    formatVersion: MODEL_FORMAT_VERSION,
-    kind: 'rd4ad-student',
+  const meta = buildModelMeta({
     teacher: { id: teacherId, tapSet: teacher.tapSet, taps },
     student: studentConfig,
     inputSize: size,
     normalization: { inputRange: [0, 1], resize: 'bilinear to size×size after 2× box reductions' },
-    map: { sigma, fusion, upsample: 'bilinear-half-pixel', scales: mapScales },
+    map: { sigma, fusion, scales: mapScales },
     lossForm,
-    calibration: {
-      n: stats.n, mean: stats.mean, std: stats.std, min: stats.min, max: stats.max, p95: stats.p95, p99: stats.p99,
-      threshold: calibrateThreshold(scores, rule),
-      rule: 'mean + 3·std of the training images\' image scores',
-    },
-    training: {
-      epochs, batchSize, learningRate, betas: [0.5, 0.999], seed, losses: trainer.state.losses,
-      minutes: (resumeState?.minutes ?? 0) + minutes, backend,
-    },
+    calibration: calibrationFields(stats, calibrateThreshold(scores, rule), 'mean + 3·std of the training images\' image scores'),
+    training: { config: trainConfig, losses: trainer.state.losses, minutes: (resumeState?.minutes ?? 0) + minutes, backend },
     dataset: { name: category.name, fingerprint, trainImages: files.length },
-    createdAt: new Date().toISOString(),
-  };
+  });
   await saveBundle(outDir, student, meta);
   await writeJsonAtomic(path.join(outDir, 'train-scores.json'), { files: files.map((f) => path.relative(category.root, f)), scores });
   log(`done in ${formatDuration(minutes * 60)}; final loss ${trainer.state.losses.at(-1)?.toFixed(4)}; model written to ${outDir}`);

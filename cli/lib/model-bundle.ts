@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelMeta, teacherMismatch, validateModelMeta } from '../../src/engine/model-meta';
+import { checkBundle, parseModelMeta } from '../../src/engine/bundle-contract';
+import type { ModelMeta } from '../../src/engine/model-meta';
 import { Student } from '../../src/engine/student';
 import { Teacher, TeacherMeta } from '../../src/engine/teacher';
 import { studentFromArtifacts, studentToArtifacts, weightDataToArrayBuffer } from '../../src/engine/weights-io';
@@ -88,22 +89,18 @@ export interface LoadedBundle {
 /** Loads a bundle and its teacher; refuses a bundle whose meta does not fit the converted teacher. */
 export async function loadBundle(dir: string, teacherRoot = TEACHER_ROOT): Promise<LoadedBundle> {
   if (!existsSync(dir)) throw new UserError(`model folder not found: ${dir}`);
-  let meta: ModelMeta;
-  try {
-    meta = validateModelMeta(await readJson(path.join(dir, 'meta.json'), 'model meta'));
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path.join(dir, 'meta.json')}: ${(e as Error).message}`);
-  }
+  const metaFile = path.join(dir, 'meta.json');
+  const parsed = parseModelMeta(await readJson(metaFile, 'model meta'));
+  if (!parsed.meta) throw new UserError(`${metaFile}: ${parsed.reason}`);
+  const meta = parsed.meta;
   const teacherMeta = await loadTeacherMeta(meta.teacher.id, teacherRoot);
-  const taps = teacherMeta.tapSets[meta.teacher.tapSet];
-  if (!taps) throw new UserError(`model ${dir} needs tap set "${meta.teacher.tapSet}", which teacher "${meta.teacher.id}" does not have`);
-  const mismatch = teacherMismatch(meta, teacherMeta.id, taps);
+  const mismatch = checkBundle({ meta, teacher: teacherMeta });
   if (mismatch) throw new UserError(`model ${dir} does not match the converted teacher: ${mismatch}`);
   const student = await loadStudentWeights(dir);
-  if (student.config.tapChannels.join() !== taps.map((t) => t.channels).join()) {
+  const misfit = checkBundle({ meta, student: student.config });
+  if (misfit) {
     student.dispose();
-    throw new UserError(`model ${dir}: the student's tap channels [${student.config.tapChannels}] do not match meta.json`);
+    throw new UserError(`model ${dir}: ${misfit}`);
   }
   const teacher = await loadTeacher(meta.teacher.id, meta.teacher.tapSet, teacherRoot);
   return { meta, student, teacher };

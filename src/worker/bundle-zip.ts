@@ -7,11 +7,13 @@
  * Export goes through a tfjs save handler (tf.io.withSaveHandler), like any other tfjs destination;
  * the zip container is fflate (weights stored uncompressed: float32 noise does not deflate). Import
  * unzips or collects the dropped files, rebuilds ModelArtifacts with tfjs's own manifest reader and
- * checks format version, meta and weight bytes. No DOM, no Node: runs in the worker and in Node tests.
+ * checks format version, meta and weight bytes with the engine's bundle contract (bundle-contract.ts).
+ * No DOM, no Node: runs in the worker and in Node tests.
  */
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import { MODEL_FORMAT_VERSION, teacherMismatch, validateModelMeta, type ModelMeta, type TapInfo } from '../engine/model-meta';
+import { checkBundle, parseModelMeta } from '../engine/bundle-contract';
+import type { ModelMeta, TapInfo } from '../engine/model-meta';
 import { InferenceError, messageOf } from './errors';
 import { checkWeightBytes } from './model-files';
 
@@ -147,17 +149,10 @@ function parseJson(bytes: Uint8Array | undefined, name: string): unknown {
   }
 }
 
-/** Checks meta.json's format version with a message for newer/older bundles, then the rest of it. */
+/** meta.json of a bundle, checked by the bundle contract (a newer format version is named as such). */
 export function checkBundleMeta(raw: unknown): ModelMeta {
-  const version = raw && typeof raw === 'object' ? (raw as { formatVersion?: unknown }).formatVersion : undefined;
-  if (typeof version === 'number' && version > MODEL_FORMAT_VERSION) {
-    refuse(`format version ${version} is newer than this app reads (${MODEL_FORMAT_VERSION}): update the app, or export the model again from the version that made it`);
-  }
-  try {
-    return validateModelMeta(raw);
-  } catch (e) {
-    return refuse(`meta.json in the bundle: ${messageOf(e)}`);
-  }
+  const parsed = parseModelMeta(raw);
+  return parsed.meta ?? refuse(parsed.newerFormat ? parsed.reason : `meta.json in the bundle: ${parsed.reason}`);
 }
 
 export interface ReadBundle {
@@ -186,11 +181,8 @@ export async function readBundle(files: readonly BundleFile[]): Promise<ReadBund
     }
     return [tf.io.getWeightSpecs(manifest), buffers.length === 1 ? buffers[0] : tf.io.concatenateArrayBuffers(buffers)];
   });
-  try {
-    checkWeightBytes(artifacts, WEIGHTS_BIN);
-  } catch (e) {
-    refuse(messageOf(e).replace(/^model files corrupt: /, 'the bundle is corrupt: '));
-  }
+  const corrupt = checkBundle({ meta, artifacts });
+  if (corrupt) refuse(`the bundle is corrupt: ${corrupt}`);
   return { artifacts, meta };
 }
 
@@ -208,6 +200,6 @@ export function bundleTeacherMismatch(meta: ModelMeta, teacher: TeacherIdentity)
   if (meta.teacher.id !== teacher.id || meta.teacher.tapSet !== teacher.tapSet) {
     return `this bundle was trained on teacher ${bundle}; this app runs ${app}`;
   }
-  const why = teacherMismatch(meta, teacher.id, [...teacher.taps]);
+  const why = checkBundle({ meta, teacher: { id: teacher.id, tapSets: { [teacher.tapSet]: teacher.taps } } });
   return why ? `this bundle does not fit this app's teacher ${app}: ${why}` : null;
 }

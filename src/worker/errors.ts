@@ -1,14 +1,18 @@
 /**
- * Failures with a protocol ErrorKind and a user-facing message, shared by the worker's modules
- * (inference, fine-tuning, the model library, bundle import/export).
+ * Failures that the worker reports with a protocol ErrorKind and a user-facing message, and how any
+ * other thrown value is classified into one. Every role has its own error type — InferenceError for
+ * inference, model loading, training and bundles (its kind says which part failed), StorageError for
+ * the browser's model storage — and the facade turns all of them into a WorkerError reply.
  */
-import type { ErrorKind, PixelsMessage } from './protocol';
-
-/** Largest image the worker accepts (the UI sends ≤ 1024 px on the long side). */
-export const MAX_WORKER_PIXELS = 4096 * 4096;
+import type { ErrorKind, WorkerError } from './types';
 
 /** A failure with its protocol kind; `message` is user-facing. */
-export class InferenceError extends Error {
+export abstract class KindedError extends Error {
+  abstract readonly kind: ErrorKind;
+}
+
+/** Inference, model loading, training, bundles: `kind` names what went wrong ('input', 'model', 'backend', …). */
+export class InferenceError extends KindedError {
   override readonly name = 'InferenceError';
   constructor(
     readonly kind: ErrorKind,
@@ -16,6 +20,12 @@ export class InferenceError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The browser's model storage (IndexedDB) is full, unavailable or failed: always kind 'storage'. */
+export class StorageError extends KindedError {
+  override readonly name = 'StorageError';
+  readonly kind = 'storage' as const;
 }
 
 export function messageOf(e: unknown): string {
@@ -32,21 +42,32 @@ export function isQuotaError(e: unknown): boolean {
   return name === 'QuotaExceededError' || /quota/i.test(messageOf(e));
 }
 
-/** Checks a pixels message from the UI; throws InferenceError('input') naming `what` (e.g. "training image 2"). */
-export function checkPixels(p: PixelsMessage | null | undefined, what = 'image'): PixelsMessage {
-  if (!p || typeof p !== 'object') throw new InferenceError('input', `${what} is missing`);
-  const { width, height, rgba } = p;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new InferenceError('input', `${what} has an invalid size ${String(width)}×${String(height)}`);
-  }
-  if (width * height > MAX_WORKER_PIXELS) {
-    throw new InferenceError('input', `${what} (${width}×${height} px) is too large for the worker (at most ${MAX_WORKER_PIXELS / 1e6} MP; downscale it first)`);
-  }
-  if (!(rgba instanceof Uint8ClampedArray) && !((rgba as unknown) instanceof Uint8Array)) {
-    throw new InferenceError('input', `${what}: pixels must be RGBA bytes (Uint8ClampedArray)`);
-  }
-  if (rgba.length !== width * height * 4) {
-    throw new InferenceError('input', `${what}: ${rgba.length} bytes of pixels, expected ${width}×${height}×4 = ${width * height * 4}`);
-  }
-  return p;
+const OOM_PATTERN = /out of memory|\boom\b|allocation failed|failed to allocate|could not allocate|cannot enlarge memory|greater than (the )?webgl maximum|exceeds the max(imum)? (buffer|texture)/i;
+const LOST_PATTERN = /device (was |is |has been )?lost|\blost\b.*\bdevice\b|context (was |is |has been )?lost|CONTEXT_LOST/i;
+
+export function isOutOfMemory(e: unknown): boolean {
+  return OOM_PATTERN.test(messageOf(e));
+}
+
+export function isDeviceLost(e: unknown): boolean {
+  return LOST_PATTERN.test(messageOf(e));
+}
+
+/** A KindedError as is; out-of-memory messages → 'out-of-memory'; anything else → InferenceError(`fallback`). */
+export function classifyError(e: unknown, fallback: ErrorKind): KindedError {
+  if (e instanceof KindedError) return e;
+  const m = messageOf(e);
+  if (isOutOfMemory(e)) return new InferenceError('out-of-memory', `out of memory: ${m}`);
+  return new InferenceError(fallback, m);
+}
+
+/** Out of memory as it is, anything else as InferenceError(kind, `prefix` + message): for a failure whose cause is known. */
+export function rewordUnlessOom(e: unknown, kind: ErrorKind, prefix: string): KindedError {
+  const c = classifyError(e, kind);
+  return c.kind === 'out-of-memory' ? c : new InferenceError(kind, `${prefix}${messageOf(e)}`);
+}
+
+export function toWorkerError(e: unknown): WorkerError {
+  const c = classifyError(e, 'internal');
+  return { kind: c.kind, message: c.message };
 }

@@ -4,9 +4,9 @@
  *
  * - The teacher stays frozen: its features of the training images are computed once into the engine's
  *   TeacherFeatureCache. With `augment`, a few augmented variants per image (horizontal/vertical flips,
- *   shifts of a few pixels with a reflected border) are cached too, and each epoch draws one variant per
+ *   shifts of a few pixels with a reflected border; augment.ts) are cached too, and each epoch draws one variant per
  *   image, so an epoch is still one pass over the images.
- * - Training is the engine's Trainer with the CLI's configuration (Adam, betas 0.5/0.999, the model's
+ * - Training is the engine's Trainer with the CLI's configuration (DEFAULT_TRAIN_CONFIG: Adam and its betas, the model's
  *   loss form), starting from a copy of the loaded student ('current') or new weights with the loaded
  *   model's StudentConfig ('fresh').
  * - With 5 or more images every 5th is held out and scored after training for the threshold
@@ -19,58 +19,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeAnomalyMap } from '../engine/anomaly-map';
 import { TeacherFeatureCache, yieldToEventLoop, type FeatureBatchSource, type FeatureExtractor } from '../engine/feature-cache';
-import type { ModelMeta, ScoreCalibration } from '../engine/model-meta';
+import { buildModelMeta, calibrationFields } from '../engine/bundle-contract';
+import type { ModelMeta } from '../engine/model-meta';
 import { ReverseDistillationPipeline } from '../engine/pipeline';
 import { pixelsToInput } from '../engine/preprocess';
-import { SeededRandom } from '../engine/random';
 import { Student } from '../engine/student';
 import { DEFAULT_TRAIN_CONFIG, Trainer, TrainingDivergedError, validateTrainConfig, type TrainConfig } from '../engine/train';
 import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
 import { calibrateFromNormals, holdOutSplit, type NormalCalibration } from '../metrics/normal-calibration';
-import { InferenceError, checkPixels, messageOf } from './errors';
-import type { PixelsMessage } from './protocol';
+import { augmentInput, augmentVariants, augmentationsFor, bytesPerSample, VariantSampler } from './augment';
+import { InferenceError, messageOf } from './errors';
+import { checkPixels } from './pixels';
+import type { TrainCancelled, TrainDiverged, TrainOptions, TrainProgress } from './training-types';
+import type { PixelsMessage } from './types';
 
-export interface TrainOptions {
-  /** 'current': continue from the loaded model's weights; 'fresh': new weights, same student config. */
-  start: 'current' | 'fresh';
-  epochs: number;
-  /** Adam learning rate, in (0, 1); the CLI's default is 0.005. */
-  learningRate: number;
-  /** Default min(8, number of training images). */
-  batchSize?: number;
-  /** Light augmentation (flips, shifts of a few px). Default false. */
-  augment?: boolean;
-  /** Seeds the new weights ('fresh'), shuffling and augmentation. Default 0. */
-  seed?: number;
-  /** Recorded as meta.dataset.name. Default 'images trained in the browser'. */
-  datasetName?: string;
-}
-
-export type TrainPhase = 'features' | 'training' | 'calibrating';
-
-/**
- * Progress of a training run, posted after every optimisation step (phase 'training') and after each
- * chunk of teacher features / each calibration image (phases 'features' and 'calibrating', where
- * `step` counts images done of `stepsPerEpoch` and `epoch` is 0).
- */
-export interface TrainProgress {
-  type: 'train-progress';
-  phase: TrainPhase;
-  /** 1-based epoch of the step just done (0 outside the training phase). */
-  epoch: number;
-  epochs: number;
-  /** 1-based step within the epoch (images done in the other phases). */
-  step: number;
-  stepsPerEpoch: number;
-  /** Loss of the step just done (NaN outside the training phase). */
-  loss: number;
-  /** Mean loss of each completed epoch. */
-  epochLosses: number[];
-  /** Since the run started (feature caching included). */
-  elapsedMs: number;
-  /** Estimated time to the end of training (steps left × mean step time); NaN until a step is done. */
-  etaMs: number;
-}
+export type { TrainOptions, TrainPhase, TrainProgress } from './training-types';
+export { AUGMENT_CACHE_BUDGET_BYTES, MAX_AUGMENT_VARIANTS, augmentInput, augmentVariants, augmentationsFor, maxShift, type Augmentation } from './augment';
 
 export interface FineTuneBase {
   /** Id of the loaded model (recorded in meta.fineTune.baseModel). */
@@ -102,26 +66,11 @@ export type FineTuneOutcome =
       epochLosses: number[];
       elapsedMs: number;
     }
-  | { status: 'cancelled'; message: string; warnings: string[]; epochLosses: number[]; elapsedMs: number }
-  | {
-      status: 'diverged';
-      message: string;
-      /** 1-based epoch and step of the step that was refused. */
-      epoch: number;
-      step: number;
-      loss: number;
-      warnings: string[];
-      epochLosses: number[];
-      elapsedMs: number;
-    };
+  | TrainCancelled
+  | TrainDiverged;
 
 /** Most images one run accepts (the feature cache lives in the worker's memory). */
 export const MAX_TRAINING_IMAGES = 100;
-/** Memory the augmented variants may take in the feature cache; fewer variants per image beyond it. */
-export const AUGMENT_CACHE_BUDGET_BYTES = 256 * 2 ** 20;
-/** Most cached variants per image with augmentation on (the original included). */
-export const MAX_AUGMENT_VARIANTS = 4;
-
 export const ONE_IMAGE_WARNING = '1 image: more normal images (10–30) make the model and its threshold much more reliable';
 
 export function fewImagesWarning(n: number): string {
@@ -157,88 +106,6 @@ export function checkTrainingImages(images: readonly PixelsMessage[] | null | un
     throw new InferenceError('input', `${images.length} images are more than one training run takes (at most ${MAX_TRAINING_IMAGES})`);
   }
   images.forEach((p, i) => checkPixels(p, `training image ${i + 1}`));
-}
-
-/** One augmentation: flips, then a shift by (dx, dy) px with a reflected border. */
-export interface Augmentation {
-  flipH: boolean;
-  flipV: boolean;
-  dx: number;
-  dy: number;
-}
-
-/** Largest shift in px for an input side: 2 px at 64², 4 px at 128², 8 px at 256². */
-export function maxShift(size: number): number {
-  return Math.max(1, Math.round(size / 32));
-}
-
-/**
- * The augmentations of one image: variant 0 is the original, variants 1… differ from it (a flip or a
- * non-zero shift at least). Deterministic for (seed, image).
- */
-export function augmentationsFor(seed: number, image: number, variants: number, size: number): Augmentation[] {
-  const rng = new SeededRandom((seed * 1_000_003 + image * 7919 + 1) >>> 0);
-  const m = maxShift(size);
-  const out: Augmentation[] = [{ flipH: false, flipV: false, dx: 0, dy: 0 }];
-  while (out.length < variants) {
-    const a: Augmentation = {
-      flipH: rng.next() < 0.5,
-      flipV: rng.next() < 0.5,
-      dx: Math.floor(rng.next() * (2 * m + 1)) - m,
-      dy: Math.floor(rng.next() * (2 * m + 1)) - m,
-    };
-    if (a.flipH || a.flipV || a.dx !== 0 || a.dy !== 0) out.push(a);
-  }
-  return out;
-}
-
-/** Applies an augmentation to [1, S, S, 3]; returns a new tensor (the input is not disposed). */
-export function augmentInput(x: tf.Tensor4D, a: Augmentation): tf.Tensor4D {
-  return tf.tidy(() => {
-    let y: tf.Tensor4D = x;
-    if (a.flipH) y = tf.reverse(y, 2);
-    if (a.flipV) y = tf.reverse(y, 1);
-    const d = Math.max(Math.abs(a.dx), Math.abs(a.dy));
-    if (d > 0) {
-      const [, h, w, c] = y.shape;
-      const padded = tf.mirrorPad(y, [[0, 0], [d, d], [d, d], [0, 0]], 'reflect');
-      // Content moves by (dx, dy): output(r, c) = input(r − dy, c − dx).
-      y = tf.slice(padded, [0, d - a.dy, d - a.dx, 0], [1, h, w, c]);
-    }
-    return y === x ? tf.clone(x) : y;
-  });
-}
-
-/** Variants per image (the original included) that fit the cache budget. */
-export function augmentVariants(trainImages: number, bytesPerSample: number, budget = AUGMENT_CACHE_BUDGET_BYTES): number {
-  const fit = Math.floor(budget / Math.max(1, trainImages * bytesPerSample));
-  return Math.max(2, Math.min(MAX_AUGMENT_VARIANTS, fit));
-}
-
-/** Bytes the teacher features of one sample take (float32). */
-function bytesPerSample(meta: ModelMeta, teacher: FeatureExtractor): number {
-  const shapes = (teacher as { tapShapes?: (size: number) => [number, number, number][] }).tapShapes?.(meta.inputSize);
-  const elements = shapes
-    ? shapes.reduce((n, [h, w, c]) => n + h * w * c, 0)
-    : meta.teacher.taps.reduce((n, t) => n + Math.ceil(meta.inputSize / t.stride) ** 2 * t.channels, 0);
-  return 4 * elements;
-}
-
-/** Draws one cached variant per image for every batch (all variants equally likely). */
-class VariantSampler implements FeatureBatchSource {
-  private readonly rng: SeededRandom;
-  constructor(
-    private readonly cache: TeacherFeatureCache,
-    readonly count: number,
-    private readonly variants: number,
-    seed: number,
-  ) {
-    this.rng = new SeededRandom((seed * 31 + 7) >>> 0);
-  }
-
-  batch(indices: number[]): tf.Tensor4D[] {
-    return this.cache.batch(indices.map((i) => i * this.variants + Math.floor(this.rng.next() * this.variants)));
-  }
 }
 
 /** FNV-1a over the sizes and pixels of the images, in order: identifies the training set. */
@@ -427,26 +294,13 @@ function buildMeta(
   },
 ): ModelMeta {
   const c = r.calibration;
-  const calibration: ScoreCalibration = {
-    n: c.stats.n, mean: c.stats.mean, std: c.stats.std, min: c.stats.min, max: c.stats.max, p95: c.stats.p95, p99: c.stats.p99,
-    threshold: c.threshold,
-    rule: c.rule,
-    heldOutScores: c.heldOut,
-    trainingScores: c.training,
-    optimistic: c.optimistic,
-  };
-  const meta: ModelMeta = {
-    ...(structuredClone(base.meta) as ModelMeta),
-    student: { ...student.config, tapChannels: [...student.config.tapChannels], widths: [...student.config.widths] },
-    calibration,
-    training: {
-      epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate, betas: [config.beta1, config.beta2],
-      seed: config.seed, losses: r.losses, minutes: r.minutes, backend: r.backend,
-    },
+  const { teacher, inputSize, normalization, map, lossForm } = base.meta;
+  // The trained weights are float32: no meta.weights.
+  return buildModelMeta({
+    teacher, student: student.config, inputSize, normalization, map, lossForm,
+    calibration: { ...calibrationFields(c.stats, c.threshold, c.rule), heldOutScores: c.heldOut, trainingScores: c.training, optimistic: c.optimistic },
+    training: { config, losses: r.losses, minutes: r.minutes, backend: r.backend },
     dataset: { name: r.options.datasetName?.trim() || 'images trained in the browser', fingerprint: imagesFingerprint(r.images), trainImages: r.nTrain },
     fineTune: { baseModel: base.id, start: r.options.start, augment: r.augment, images: r.images.length, heldOut: r.heldOut },
-    createdAt: new Date().toISOString(),
-  };
-  delete meta.weights; // the trained weights are float32
-  return meta;
+  });
 }

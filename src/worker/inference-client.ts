@@ -1,10 +1,11 @@
 /**
- * Main-thread side of the inference worker: request ids, a promise per request, transfer of the pixel
- * buffer, event listeners. Every rejection is a WorkerFailure carrying the protocol's ErrorKind.
+ * Main-thread side of the inference worker: the protocol's WorkerApi as methods (request ids, a promise
+ * per request typed with its method's result, transfer of the pixel buffers), and event listeners.
+ * Every rejection is a WorkerFailure carrying the protocol's ErrorKind.
  */
 import type {
   BackendInfo, BackendName, BundleFileMessage, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
-  MemoryResult, ModelSource, PixelsMessage, TrainRequestOptions, TrainResult, WorkerEvent, WorkerReply, WorkerRequest,
+  MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
 } from './protocol';
 
 /** A dropped file (File from a drop or an <input type=file>) or bytes already read. */
@@ -38,11 +39,8 @@ export interface InferenceClientOptions {
   baseUrl?: string;
 }
 
-/** Distributive Omit, so each request variant keeps its own fields. */
-type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
-
 interface Pending {
-  resolve: (value: unknown) => void;
+  resolve: (value: ResultOf<WorkerMethod>) => void;
   reject: (reason: WorkerFailure) => void;
 }
 
@@ -73,27 +71,27 @@ export class InferenceClient {
 
   /** Starts a backend in the worker: the preferred one first, else WebGPU → WebGL → wasm. */
   init(preferred?: BackendName): Promise<BackendInfo> {
-    return this.request({ type: 'init', preferredBackend: preferred }) as Promise<BackendInfo>;
+    return this.call('init', { preferredBackend: preferred });
   }
 
   /** Loads a model bundle (folder with model.json, weights.bin, meta.json) and its teacher from `${teacherRoot}/${meta.teacher.id}`. */
   loadModel(modelId: string, source: ModelSource, teacherRoot: string): Promise<LoadedModelInfo> {
     const resolved: ModelSource = source.kind === 'url' ? { ...source, url: this.resolve(source.url) } : source;
-    return this.request({ type: 'loadModel', modelId, source: resolved, teacherRoot: this.resolve(teacherRoot) }) as Promise<LoadedModelInfo>;
+    return this.call('loadModel', { modelId, source: resolved, teacherRoot: this.resolve(teacherRoot) });
   }
 
   /** Runs the model on one image. Transfers pixels.rgba.buffer: the caller's array is detached afterwards. */
   infer(pixels: PixelsMessage): Promise<InferResult> {
-    return this.request({ type: 'infer', pixels }, [pixels.rgba.buffer]) as Promise<InferResult>;
+    return this.call('infer', { pixels }, [pixels.rgba.buffer]);
   }
 
   memory(): Promise<MemoryResult> {
-    return this.request({ type: 'memory' }) as Promise<MemoryResult>;
+    return this.call('memory', {});
   }
 
   /** Test hook: makes the worker lose its WebGPU device (rejects with kind 'backend' on other backends). */
-  loseDeviceForTesting(): Promise<void> {
-    return this.request({ type: 'loseDevice' }) as Promise<void>;
+  async loseDeviceForTesting(): Promise<void> {
+    await this.call('loseDevice', {});
   }
 
   /**
@@ -105,38 +103,37 @@ export class InferenceClient {
    */
   train(images: PixelsMessage[], options: TrainRequestOptions, opts: { transfer?: boolean } = {}): Promise<TrainResult> {
     const transfer = opts.transfer ? [...new Set(images.map((p) => p.rgba.buffer))] : [];
-    return this.request({ type: 'train', images, options }, transfer) as Promise<TrainResult>;
+    return this.call('train', { images, options }, transfer);
   }
 
   /** Stops the running (and any queued) training at its next step; resolves true when there was one. */
   async cancelTraining(): Promise<boolean> {
-    const r = (await this.request({ type: 'cancelTraining' })) as { cancelled: boolean };
-    return r.cancelled;
+    return (await this.call('cancelTraining', {})).cancelled;
   }
 
   /** The user's saved models (IndexedDB), newest first, with unreadable entries and the storage estimate. */
   listModels(): Promise<LibraryListing> {
-    return this.request({ type: 'listModels' }) as Promise<LibraryListing>;
+    return this.call('listModels', {});
   }
 
   /** Renames a library model; its id stays. */
   renameModel(modelId: string, name: string): Promise<LibraryModelInfo> {
-    return this.request({ type: 'renameModel', modelId, name }) as Promise<LibraryModelInfo>;
+    return this.call('renameModel', { modelId, name });
   }
 
   /** Deletes a library model (a loaded one stays loaded, in memory only). */
   async deleteModel(modelId: string): Promise<void> {
-    await this.request({ type: 'deleteModel', modelId });
+    await this.call('deleteModel', { modelId });
   }
 
   /** Saves the active, not yet saved (trained) model to the library; the active model takes the returned id. */
   saveTrained(name: string): Promise<LibraryModelInfo> {
-    return this.request({ type: 'saveTrained', name }) as Promise<LibraryModelInfo>;
+    return this.call('saveTrained', { name });
   }
 
   /** The active model (default) or a library model as a bundle .zip: bytes + suggested file name, for a download. */
   exportModel(target: ExportTarget = { kind: 'active' }): Promise<ExportResult> {
-    return this.request({ type: 'exportModel', target }) as Promise<ExportResult>;
+    return this.call('exportModel', { target });
   }
 
   /**
@@ -156,7 +153,7 @@ export class InferenceClient {
         return f as BundleFileMessage; // the caller's bytes are copied, not transferred
       }),
     );
-    return this.request({ type: 'importBundle', files: read, teacherRoot: this.resolve(teacherRoot), ...(name !== undefined ? { name } : {}) }, transfer) as Promise<LibraryModelInfo>;
+    return this.call('importBundle', { files: read, teacherRoot: this.resolve(teacherRoot), ...(name !== undefined ? { name } : {}) }, transfer);
   }
 
   /** Listens to unsolicited worker events (backend-changed, train-progress, train-done); returns the unsubscribe function. */
@@ -185,13 +182,16 @@ export class InferenceClient {
     }
   }
 
-  private request(body: RequestBody, transfer: Transferable[] = []): Promise<unknown> {
+  /** Sends one request; resolves with its method's result (the reply with the same id), or rejects with a WorkerFailure. */
+  private call<M extends WorkerMethod>(type: M, fields: RequestFields<M>, transfer: Transferable[] = []): Promise<ResultOf<M>> {
     if (this.terminated) return Promise.reject(new WorkerFailure('internal', 'worker terminated'));
     const id = this.nextId++;
-    return new Promise<unknown>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    const message: RequestOf<M> = { ...fields, type, id };
+    return new Promise<ResultOf<M>>((resolve, reject) => {
+      // The reply to `id` carries ResultOf<M> (the worker answers each request with its own method's result).
+      this.pending.set(id, { resolve: resolve as (value: ResultOf<WorkerMethod>) => void, reject });
       try {
-        this.worker.postMessage({ ...body, id } as WorkerRequest, transfer);
+        this.worker.postMessage(message, transfer);
       } catch (e) {
         this.pending.delete(id);
         reject(new WorkerFailure('internal', `could not send the request to the worker: ${(e as Error).message}`));

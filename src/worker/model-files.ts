@@ -5,7 +5,7 @@
  * that names the file, e.g. "model files missing: /models/students/fabric/model.json (404)".
  */
 import * as tf from '@tensorflow/tfjs';
-import { specByteLength, weightBytes } from '../engine/weights-io';
+import { weightBytesMismatch } from '../engine/bundle-contract';
 
 export interface ModelFileLoader {
   /** Reads and parses one JSON file (meta.json). */
@@ -73,16 +73,6 @@ export function fetchModelFiles(fetchFn: FetchFn = (url) => fetch(url)): ModelFi
  * swapped weights.bin), before any tensor is created. `what` names the weights in the message.
  */
 export function checkWeightBytes(artifacts: tf.io.ModelArtifacts, what: string): void {
-  const specs = artifacts.weightSpecs ?? [];
-  if (specs.length === 0 || specs.some((s) => s.dtype === 'string')) return;
-  let expected = 0;
-  try {
-    for (const s of specs) expected += specByteLength(s);
-  } catch {
-    return; // a dtype we do not size: let tfjs judge
-  }
-  const actual = weightBytes(artifacts);
-  if (actual !== expected) {
-    throw new ModelFileError(`model files corrupt: ${what} has ${actual} bytes, model.json describes ${expected}`);
-  }
+  const why = weightBytesMismatch(artifacts, what);
+  if (why) throw new ModelFileError(`model files corrupt: ${why}`);
 }

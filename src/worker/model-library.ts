@@ -10,58 +10,24 @@
  * save date. Renaming rewrites the record under the same id. Saving reads the record back and compares
  * its weight bytes, because an IndexedDB transaction can abort (quota) after tfjs has reported success.
  *
- * Failures are InferenceError: 'storage' (quota exhausted — "QuotaExceededError" or a message with
- * "quota" — or IndexedDB unusable, e.g. a private window), 'model' (no such id, unreadable record),
- * 'input' (bad name).
+ * Failures: StorageError (kind 'storage': quota exhausted — "QuotaExceededError" or a message with
+ * "quota" — or IndexedDB unusable, e.g. a private window); InferenceError 'model' (no such id,
+ * unreadable record) or 'input' (bad name). The stores themselves are in model-storage.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { validateModelMeta, type ModelMeta } from '../engine/model-meta';
 import { weightBytes } from '../engine/weights-io';
-import { InferenceError, isQuotaError, messageOf } from './errors';
+import { InferenceError, KindedError, StorageError, isQuotaError, messageOf } from './errors';
+import { tfjsModelStorage, type ModelStorage } from './model-storage';
+import type { LibraryListing, LibraryModelInfo, LibraryOrigin } from './types';
+
+export type { LibraryListing, LibraryModelInfo, LibraryOrigin } from './types';
+export { memoryModelStorage, tfjsModelStorage, type ModelStorage } from './model-storage';
 
 export const LIBRARY_URL_PREFIX = 'indexeddb://rd4ad-user/';
 /** Key of our entry in the artifacts' userDefinedMetadata. */
 export const LIBRARY_METADATA_KEY = 'rd4ad';
 export const MAX_NAME_LENGTH = 100;
-
-const STORAGE = 'storage';
-
-/** How a library model came to be. */
-export type LibraryOrigin = 'trained' | 'imported';
-
-/** One model of the library, as the UI lists it. */
-export interface LibraryModelInfo {
-  /** Stable id (the IndexedDB key is `indexeddb://rd4ad-user/<id>`). */
-  id: string;
-  /** What to pass to loadModel: { kind: 'indexeddb', id, url: 'indexeddb://rd4ad-user/<id>' }. */
-  source: { kind: 'indexeddb'; id: string; url: string };
-  /** User-visible name (rename keeps the id). */
-  name: string;
-  origin: LibraryOrigin;
-  /** When the model entered the library (ISO date). */
-  createdAt: string;
-  /** When its record was last written (ISO date; a rename updates it). */
-  savedAt: string;
-  /** Bytes of the weights. */
-  bytes: number;
-  /** "teacherId/tapSet" the model needs. */
-  teacher: string;
-  inputSize: number;
-  /** Default threshold (meta.calibration), null when uncalibrated. */
-  threshold: number | null;
-  /** True when the threshold was calibrated without held-out images. */
-  optimistic: boolean;
-  meta: ModelMeta;
-}
-
-export interface LibraryListing {
-  /** Newest first. */
-  models: LibraryModelInfo[];
-  /** Records under the prefix that could not be read (the UI can offer to delete them). */
-  unreadable: { id: string; reason: string }[];
-  /** navigator.storage.estimate() where available: bytes used by this site and its quota. */
-  storage: { usage: number; quota: number } | null;
-}
 
 interface StoredMetadata {
   version: 1;
@@ -71,88 +37,17 @@ interface StoredMetadata {
   meta: ModelMeta;
 }
 
-/** The part of tf.io the library uses (injectable for tests). */
-export interface ModelStorage {
-  save(url: string, artifacts: tf.io.ModelArtifacts): Promise<void>;
-  load(url: string): Promise<tf.io.ModelArtifacts>;
-  /** url → info, for every model of every registered tfjs store. */
-  list(): Promise<Record<string, tf.io.ModelArtifactsInfo>>;
-  remove(url: string): Promise<void>;
-}
-
 /** The loadModel source of a library model. */
 export function librarySource(id: string): { kind: 'indexeddb'; id: string; url: string } {
   return { kind: 'indexeddb', id, url: `${LIBRARY_URL_PREFIX}${id}` };
 }
 
-function handlerFor(url: string, kind: 'save' | 'load'): tf.io.IOHandler {
-  const handlers = kind === 'save' ? tf.io.getSaveHandlers(url) : tf.io.getLoadHandlers(url);
-  if (handlers.length === 0) throw new InferenceError(STORAGE, 'the browser storage for models (IndexedDB) is not available here');
-  return handlers[0];
-}
-
-/** tfjs's IndexedDB handlers and model management (tf.io.listModels / removeModel). */
-export function tfjsModelStorage(): ModelStorage {
-  return {
-    async save(url, artifacts) {
-      await handlerFor(url, 'save').save!(artifacts);
-    },
-    async load(url) {
-      return handlerFor(url, 'load').load!();
-    },
-    async list() {
-      try {
-        return await tf.io.listModels();
-      } catch (e) {
-        // No IndexedDB manager registered (not a browser): an empty library, not an error.
-        if (/Cannot find model manager/i.test(messageOf(e))) return {};
-        throw e;
-      }
-    },
-    async remove(url) {
-      await tf.io.removeModel(url);
-    },
-  };
-}
-
-/**
- * The same store in memory (structured clones, tfjs's "Cannot find model" message): for tests, and for
- * a page that wants a session-only library where IndexedDB is unavailable. `full` simulates a full quota.
- */
-export function memoryModelStorage(): ModelStorage & { full: boolean; readonly size: number } {
-  const records = new Map<string, { artifacts: tf.io.ModelArtifacts; info: tf.io.ModelArtifactsInfo }>();
-  const missing = (url: string) => new Error(`Cannot find model with path '${url.replace(/^indexeddb:\/\//, '')}' in IndexedDB.`);
-  return {
-    full: false,
-    get size() {
-      return records.size;
-    },
-    async save(url, artifacts) {
-      if (this.full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      const copy = structuredClone(artifacts);
-      copy.weightData = copy.weightData == null ? undefined : tf.io.CompositeArrayBuffer.join(copy.weightData);
-      records.set(url, { artifacts: copy, info: tf.io.getModelArtifactsInfoForJSON(copy) });
-    },
-    async load(url) {
-      const r = records.get(url);
-      if (!r) throw missing(url);
-      return structuredClone(r.artifacts);
-    },
-    async list() {
-      return Object.fromEntries([...records].map(([url, r]) => [url, { ...r.info }]));
-    },
-    async remove(url) {
-      if (!records.delete(url)) throw missing(url);
-    },
-  };
-}
-
-function storageFailure(e: unknown, action: string): InferenceError {
-  if (e instanceof InferenceError) return e;
+function storageFailure(e: unknown, action: string): KindedError {
+  if (e instanceof KindedError) return e;
   if (isQuotaError(e)) {
-    return new InferenceError(STORAGE, `not enough browser storage to ${action} (${messageOf(e)}): delete models you no longer need from the library, or free disk space`);
+    return new StorageError(`not enough browser storage to ${action} (${messageOf(e)}): delete models you no longer need from the library, or free disk space`);
   }
-  return new InferenceError(STORAGE, `could not ${action}: ${messageOf(e)}`);
+  return new StorageError(`could not ${action}: ${messageOf(e)}`);
 }
 
 function isNotFound(e: unknown): boolean {

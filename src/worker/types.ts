@@ -1,0 +1,147 @@
+/**
+ * The data that crosses the worker boundary: pixels in, raw maps, model and backend descriptions,
+ * library entries, bundle files and errors out. Plain types only (no imports from the worker's
+ * modules), so every module of the worker and the client can use them without an import cycle.
+ *
+ * The worker returns the per-scale maps *unsmoothed*: fusing the selected scales and the Gaussian are
+ * linear and cheap, so the UI re-smooths for a new σ or scale selection without re-running the network.
+ */
+import type { ModelMeta } from '../engine/model-meta';
+
+/** Raw evidence of one inference, all maps size×size, row-major, at the model's input resolution. */
+export interface RawMaps {
+  size: number;
+  /** scales[k] = 1 − cos(E_k, D_k) bilinearly upsampled to size×size; k = 0 (stride 4, M1) … 2 (stride 16, M3). */
+  scales: [Float32Array, Float32Array, Float32Array];
+}
+
+export interface StageTimings {
+  /** Pixels → input tensor (resize), ms. */
+  preprocessMs: number;
+  teacherMs: number;
+  studentMs: number;
+  mapsMs: number;
+  totalMs: number;
+}
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** Why earlier backends in the preference order were skipped (e.g. "webgpu: no adapter"). */
+  notes: string[];
+}
+
+/**
+ * Where a model bundle lives: a URL folder with model.json, weights.bin, meta.json (the shipped models),
+ * or the user's model library in IndexedDB (`indexeddb://rd4ad-user/<id>`; ids from listModels).
+ */
+export type ModelSource =
+  | {
+      kind: 'url';
+      /** Folder URL, absolute or relative to the page, ending without a slash. */
+      url: string;
+    }
+  | {
+      kind: 'indexeddb';
+      /** Library id; this is what the worker loads. */
+      id: string;
+      /** `indexeddb://rd4ad-user/<id>` (tfjs's URL of the record; for display — LibraryModelInfo.source has both filled in). */
+      url: string;
+    };
+
+export interface LoadedModelInfo {
+  id: string;
+  /** meta.json of the bundle, as validated by validateModelMeta. */
+  meta: ModelMeta;
+  teacher: string;
+  inputSize: number;
+  loadMs: number;
+  /**
+   * Where the active model lives: 'url' (shipped bundle), 'library' (saved in IndexedDB under `id`) or
+   * 'memory' (trained in this session and not saved yet, or deleted from the library while loaded —
+   * saveTrained stores it). Absent = 'url'.
+   */
+  origin?: 'url' | 'library' | 'memory';
+  /** User-visible name of library and trained models. */
+  name?: string;
+}
+
+/** An image already decoded on the UI side: RGBA bytes of any size (the worker resizes to the model input). */
+export interface PixelsMessage {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+}
+
+/** A file for importBundle: a bundle .zip, or one of model.json / weights.bin / meta.json. */
+export interface BundleFileMessage {
+  name: string;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** What exportModel writes: the active model, or a library model by id. */
+export type ExportTarget = { kind: 'active' } | { kind: 'indexeddb'; id: string };
+
+export interface ExportResult {
+  /** Suggested download name, e.g. "Fabric-line-2.zip". */
+  fileName: string;
+  /** The .zip (model.json, weights.bin, meta.json), transferred. */
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** 'storage': the browser's model storage (IndexedDB) is full or unavailable. */
+export type ErrorKind = 'input' | 'model' | 'backend' | 'out-of-memory' | 'storage' | 'internal';
+
+export interface WorkerError {
+  kind: ErrorKind;
+  message: string;
+}
+
+export interface InferResult {
+  maps: RawMaps;
+  timings: StageTimings;
+  backend: BackendName;
+}
+
+export interface MemoryResult {
+  numTensors: number;
+  numBytes: number;
+}
+
+/** How a library model came to be. */
+export type LibraryOrigin = 'trained' | 'imported';
+
+/** One model of the library, as the UI lists it. */
+export interface LibraryModelInfo {
+  /** Stable id (the IndexedDB key is `indexeddb://rd4ad-user/<id>`). */
+  id: string;
+  /** What to pass to loadModel: { kind: 'indexeddb', id, url: 'indexeddb://rd4ad-user/<id>' }. */
+  source: { kind: 'indexeddb'; id: string; url: string };
+  /** User-visible name (rename keeps the id). */
+  name: string;
+  origin: LibraryOrigin;
+  /** When the model entered the library (ISO date). */
+  createdAt: string;
+  /** When its record was last written (ISO date; a rename updates it). */
+  savedAt: string;
+  /** Bytes of the weights. */
+  bytes: number;
+  /** "teacherId/tapSet" the model needs. */
+  teacher: string;
+  inputSize: number;
+  /** Default threshold (meta.calibration), null when uncalibrated. */
+  threshold: number | null;
+  /** True when the threshold was calibrated without held-out images. */
+  optimistic: boolean;
+  meta: ModelMeta;
+}
+
+export interface LibraryListing {
+  /** Newest first. */
+  models: LibraryModelInfo[];
+  /** Records under the prefix that could not be read (the UI can offer to delete them). */
+  unreadable: { id: string; reason: string }[];
+  /** navigator.storage.estimate() where available: bytes used by this site and its quota. */
+  storage: { usage: number; quota: number } | null;
+}
