@@ -211,8 +211,11 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, rt) => 
         return rt.services.client.importBundle(read, rt.teacherRoot, name);
       });
       if (!info) return null;
+      // The worker names a second copy "name (2)": say why it got that name.
+      const copyOf = /^(.*) \(\d+\)$/.exec(info.name)?.[1];
+      const already = copyOf !== undefined && get().library.some((m) => m.name === copyOf) ? ` (a model named "${copyOf}" is already in your models)` : '';
       await get().refreshLibrary();
-      set({ libraryNotice: `Imported "${info.name}": choose it under "Your models" in the model list.` });
+      set({ libraryNotice: `Imported "${info.name}"${already}: choose it under "Your models" in the model list.` });
       return info;
     },
   };
