@@ -5,7 +5,7 @@
  * removes the selected image (↑/↓ also work page-wide, see App). Rows are memoised on their ListRow, which
  * the store keeps while the image is unchanged: a result in a batch of hundreds re-renders one row.
  */
-import { memo, useLayoutEffect, useRef, type KeyboardEvent, type ReactElement } from 'react';
+import { memo, useEffect, useRef, type KeyboardEvent, type ReactElement } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { selectListRows, selectVerdictCounts, type ListRow } from '../store';
 import { useInspector } from './store-context';
@@ -46,9 +46,10 @@ export function ImageList() {
   };
 
   // The selected image stays in view: after keyboard moves, and when results re-sort the list under it
-  // (its position changes). When the focus was on an option it follows.
+  // (its position changes). When the focus was on an option it follows. An effect, not a layout effect:
+  // scrollIntoView forces a layout, which inside the commit made every drop a 60 ms task.
   const selectedIndex = rows.findIndex((r) => r.item.id === selectedId);
-  useLayoutEffect(() => {
+  useEffect(() => {
     if (selectedId === null) return;
     const el = itemRefs.current.get(selectedId);
     if (!el) return;
