@@ -25,6 +25,8 @@ const defectName = path.basename(defective.file);
 const mask = readPublicPng(defective.mask!);
 const MODEL_NAME = 'E2E fabric line';
 const RENAMED = 'E2E fabric line (renamed)';
+/** An export of RENAMED imported again: its name comes from meta.json, and the library already has one. */
+const IMPORTED = `${RENAMED} (2)`;
 const EPOCHS = 2;
 /**
  * The panel's preset learning rate for continuing a trained model (the CLI's 0.005 doubles this model's
@@ -299,9 +301,10 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     const before = await page.getByTestId('library-item').count();
     await page.getByTestId('import-input').setInputFiles({ name: 'roundtrip.zip', mimeType: 'application/zip', buffer: exported.bytes });
     await expect.poll(() => page.getByTestId('library-item').count(), { timeout: 60_000 }).toBe(before + 1);
-    const imported = page.locator('[data-testid="library-item"][data-name="roundtrip"]');
+    // The name travels in meta.json (not the zip's file name); the library already holds it, so the copy is "(2)".
+    const imported = page.locator(`[data-testid="library-item"][data-name="${IMPORTED}"]`);
     const importedId = (await imported.getAttribute('data-id'))!;
-    expect(await page.getByTestId('library-notice').textContent()).toMatch(/Imported "roundtrip"/);
+    expect(await page.getByTestId('library-notice').textContent()).toContain(`Imported "${IMPORTED}" (a model named "${RENAMED}" is already in your models)`);
     expect(await page.getByTestId('error-banner').count()).toBe(0);
 
     await selectModelAndWait(page, importedId);
@@ -337,11 +340,11 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     await banner.getByRole('button', { name: 'Dismiss' }).click();
 
     // Delete the imported copy (the active model): it stays loaded, unsaved, and leaves the library.
-    const imported = page.locator('[data-testid="library-item"][data-name="roundtrip"]');
+    const imported = page.locator(`[data-testid="library-item"][data-name="${IMPORTED}"]`);
     await imported.getByTestId('library-delete').click();
     await imported.getByTestId('library-delete-confirm').click();
     await expect.poll(() => page.getByTestId('library-item').count()).toBe(count - 1);
-    expect((await pickerOptions(page)).find((o) => o.text.startsWith('roundtrip'))?.text).toMatch(/not saved/);
+    expect((await pickerOptions(page)).find((o) => o.text.startsWith(IMPORTED))?.text).toMatch(/not saved/);
   });
 
   it('one image trains too, with the worker\'s warning and an optimistic threshold', async () => {

@@ -9,36 +9,12 @@ import type { Browser, Page } from 'playwright-core';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { InstrumentedPage, launchChromium, openApp } from '../harness/browser';
-import { SampleEntry, screenshot, maskHitNear, readPublicPng, readSampleIndex, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf } from './app-helpers';
+import { SampleEntry, screenshot, maskHitNear, readPublicPng, readSampleIndex, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf, dropFiles } from './app-helpers';
 
 const index = readSampleIndex();
 const category = index.categories[0];
 const defective: SampleEntry = largestDefect(category.samples);
 const good = category.samples.find((s) => s.label === 'good')!;
-
-/**
- * Drops files on the drop zone through a real DataTransfer, as a user's drag and drop does. The files are
- * built in the page first (a separate task), so the long-task measurement sees only the app's own work.
- */
-async function dropFiles(page: Page, files: { name: string; type: string; bytes: Buffer }[], onStaged?: () => Promise<void>): Promise<void> {
-  const payload = files.map((f) => ({ name: f.name, type: f.type, b64: f.bytes.toString('base64') }));
-  await page.evaluate(async (items) => {
-    const dt = new DataTransfer();
-    for (const it of items) {
-      const blob = await (await fetch(`data:${it.type};base64,${it.b64}`)).blob();
-      dt.items.add(new File([blob], it.name, { type: it.type }));
-    }
-    (window as unknown as { __staged: DataTransfer }).__staged = dt;
-  }, payload);
-  await onStaged?.();
-  await page.getByTestId('drop-zone').evaluate((zone) => {
-    const dt = (window as unknown as { __staged: DataTransfer }).__staged;
-    for (const type of ['dragenter', 'dragover', 'drop']) {
-      zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
-    }
-  });
-}
-
 
 async function listItems(page: Page): Promise<{ name: string; score: number; verdict: string }[]> {
   return page.getByTestId('image-list-item').evaluateAll((els) => els.map((e) => ({

@@ -5,6 +5,7 @@
  *
  *   buildApp()       production build of the app's pages (vite.config.ts), into dist/ or a folder of one's own
  *   startPreview()   `vite preview` of such a build on a free localhost port
+ *   startDevServer() the `npm start` dev server (vite.config.ts) on a free localhost port, with its own cache
  *   launchChromium() Debian's headless Chromium through playwright-core (never a downloaded browser)
  *   openApp()        a fresh page on the served build, instrumented: requests leaving the local server,
  *                    console errors, renderer crashes, main-thread long tasks
@@ -12,7 +13,7 @@
  * Node only (Vite, playwright-core); imports nothing from cli/ or e2e/.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build, loadConfigFromFile, preview } from 'vite';
+import { build, createServer, loadConfigFromFile, preview } from 'vite';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -83,6 +84,41 @@ export async function startPreview(outDir?: string): Promise<PreviewServer> {
     baseUrl: `http://127.0.0.1:${address.port}/`,
     close: () => new Promise<void>((resolve) => server.httpServer.close(() => resolve())),
   };
+}
+
+export interface DevServer extends PreviewServer {
+  /** Everything the server logged (info and warnings), e.g. "optimized dependencies changed. reloading". */
+  log: string[];
+}
+
+/**
+ * The dev server `npm start` runs (vite.config.ts), on a free localhost port. `cacheDir` is its dependency
+ * pre-bundling cache: a fresh folder is a first visit after install, without touching the shared
+ * node_modules/.vite of other servers.
+ */
+export async function startDevServer(cacheDir: string): Promise<DevServer> {
+  const log: string[] = [];
+  const record = (msg: string) => log.push(msg);
+  const server = await createServer({
+    root: REPO_ROOT,
+    configFile: path.join(REPO_ROOT, 'vite.config.ts'),
+    cacheDir,
+    clearScreen: false,
+    customLogger: {
+      info: record,
+      warn: record,
+      warnOnce: record,
+      error: record,
+      clearScreen: () => undefined,
+      hasErrorLogged: () => false,
+      hasWarned: false,
+    },
+    server: { port: 0, host: '127.0.0.1', strictPort: false, open: false },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('the dev server has no port');
+  return { baseUrl: `http://127.0.0.1:${address.port}/`, log, close: () => server.close() };
 }
 
 export interface InstrumentedPage {

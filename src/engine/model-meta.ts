@@ -71,6 +71,8 @@ export interface ModelMeta {
     images: number;
     heldOut: number;
   };
+  /** The model's name in the app's library when the app exported it (absent in CLI bundles): an import takes it. */
+  name?: string;
   /** How weights.bin is stored (absent = float32), and its size in bytes. */
   weights?: { quantization: string; bytes: number };
   createdAt: string;

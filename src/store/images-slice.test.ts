@@ -46,6 +46,30 @@ describe('inspector store: images', () => {
     expect(names(h)).toEqual(['c.png', 'a.png', 'b.png']);
   });
 
+  it('list rows keep their identity while their image and verdict stay (one result re-renders one row)', async () => {
+    const h = setup();
+    await started(h);
+    await addAndWait(h, file('a.png', '200,8,8'), file('b.png', '60,2,2'));
+    const before = selectListRows(h.store.getState());
+    h.client.gate.closed = true;
+    const adding = h.store.getState().addFiles([file('c.png', '99,1,1')]);
+    await adding;
+    const during = selectListRows(h.store.getState());
+    expect(during).toHaveLength(3);
+    expect(during.slice(0, 2)).toEqual(before);
+    during.slice(0, 2).forEach((row, k) => expect(row).toBe(before[k]));
+    h.client.gate.open();
+    await h.store.getState().whenIdle();
+    const after = selectListRows(h.store.getState());
+    for (const row of before) expect(after.find((r) => r.item.id === row.item.id)).toBe(row);
+    // A threshold between the two scores changes one verdict: only that row is new.
+    const [hi, lo] = before.map((r) => r.item.score!);
+    h.store.getState().setThreshold((hi + lo) / 2);
+    const moved = selectListRows(h.store.getState());
+    const changed = moved.filter((r) => !after.includes(r)).map((r) => r.item.name);
+    expect(changed).toEqual([before[1].item.name]);
+  });
+
   it('σ changes re-score every image from the cached maps without calling infer again', async () => {
     const h = setup();
     await started(h);

@@ -7,6 +7,7 @@ import { MapSmoother } from '../data/map-render';
 import { describeFailure, withName } from './failures';
 import { resolveUrl } from './indices';
 import type { SetState, SliceCreator } from './runtime';
+import type { InspectorState } from './state';
 import { selectSortedItems } from './selectors';
 import type { FileInput, ImageItem, InspectImage, InferResult } from './types';
 
@@ -54,9 +55,12 @@ export function baseName(path: string): string {
   return parts[parts.length - 1] || path;
 }
 
-/** Changes one listed image (the queue and the scoring write results through this). */
-export function patchItem(set: SetState, id: string, patch: Partial<ImageItem>): void {
-  set((s) => ({ items: s.items.map((i) => (i.id === id ? { ...i, ...patch } : i)) }));
+/**
+ * Changes one listed image (the queue and the scoring write results through this); `also` changes other
+ * state in the same update, since every store update re-renders the page.
+ */
+export function patchItem(set: SetState, id: string, patch: Partial<ImageItem>, also?: (s: InspectorState) => Partial<InspectorState>): void {
+  set((s) => ({ ...also?.(s), items: s.items.map((i) => (i.id === id ? { ...i, ...patch } : i)) }));
 }
 
 export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
@@ -112,11 +116,9 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
                 rt.services.release?.(image);
                 continue;
               }
-              patchItem(set, id, { image, status: 'queued' });
-              if (!selected) {
-                selected = true;
-                set({ selectedId: id });
-              }
+              // The first decoded image is selected at once: the viewer shows it, then its result, while the rest decode.
+              patchItem(set, id, { image, status: 'queued' }, selected ? undefined : () => ({ selectedId: id }));
+              selected = true;
               rt.queue.pump();
             } catch (e) {
               const message = withName(name, describeFailure(e).message);

@@ -22,5 +22,5 @@ export { backendLabel } from './engine-slice';
 export { baseName } from './images-slice';
 export { MODEL_INDEX_PATH, SAMPLE_INDEX_PATH } from './indices';
 export { checkTrainSettings, DEFAULT_TRAIN_SETTINGS, MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, TRAIN_PRESET_IDS, TRAIN_PRESETS } from './train-setup-slice';
-export { appendLoss, trainFraction } from './training-slice';
-export { clampSigma, defaultThreshold, fusionOf, scalesFromMeta, scoreKey, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP } from './viewer-slice';
+export { appendLoss, selectTrainBlocker, trainFraction } from './training-slice';
+export { checkThreshold, clampSigma, defaultThreshold, fusionOf, scalesFromMeta, scoreKey, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP, THRESHOLD_MIN } from './viewer-slice';

@@ -11,6 +11,7 @@ import { patchItem } from './images-slice';
 import type { GetState, SetState, TaskTracker } from './runtime';
 import type { Scoring } from './scoring';
 import type { InferenceService } from './services';
+import type { ImageItem } from './types';
 
 /** A model generation, as returned by InferenceQueue.nextModel. */
 export type ModelGeneration = number;
@@ -62,7 +63,7 @@ export function createInferenceQueue(set: SetState, get: GetState, deps: QueueDe
         if (gen !== generation) continue;
         if (!get().items.some((i) => i.id === item.id)) continue;
         const smoother = new MapSmoother(res.maps);
-        patchItem(set, item.id, {
+        const done: Partial<ImageItem> = {
           status: 'done',
           maps: res.maps,
           smoother,
@@ -70,8 +71,9 @@ export function createInferenceQueue(set: SetState, get: GetState, deps: QueueDe
           timings: res.timings,
           ...deps.scoring.fieldsFor(smoother, get()),
           error: null,
-        });
-        set((x) => ({
+        };
+        // One store update per result (item, header timings, backend).
+        patchItem(set, item.id, done, (x) => ({
           lastTimings: res.timings,
           backend: x.backend && x.backend.backend !== res.backend ? { ...x.backend, backend: res.backend } : x.backend,
         }));

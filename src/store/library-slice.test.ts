@@ -103,6 +103,15 @@ describe('inspector store: model library and bundles', () => {
     expect(pickerIds(h)).toEqual(['fabric:shipped', 'wood:shipped', 'lib1:user']);
     expect(s.libraryBusy).toBe(false);
 
+    // A bundle exported by the app carries its name in meta.json; a second import of it is told apart.
+    const named = JSON.stringify({ meta: { ...meta(), name: 'Line 2' } });
+    await h.store.getState().importBundle([{ blob: new Blob([named]), name: 'download.zip' }]);
+    expect(h.store.getState().libraryNotice).toBe('Imported "Line 2": choose it under "Your models" in the model list.');
+    await h.store.getState().importBundle([{ blob: new Blob([named]), name: 'download.zip' }]);
+    s = h.store.getState();
+    expect(s.library.map((m) => m.name)).toEqual(expect.arrayContaining(['Line 2', 'Line 2 (2)']));
+    expect(s.libraryNotice).toBe('Imported "Line 2 (2)" (a model named "Line 2" is already in your models): choose it under "Your models" in the model list.');
+
     h.client.storageFull = true;
     await h.store.getState().importBundle([{ blob: new Blob([good]), name: 'again.zip' }]);
     expect(h.store.getState().errors.at(-1)?.message).toMatch(/^Import of again\.zip failed — browser storage: not enough browser storage/);

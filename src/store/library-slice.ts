@@ -51,6 +51,11 @@ export function libraryEntry(info: LibraryModelInfo, models: readonly ModelEntry
   };
 }
 
+/** The Teach tab's outcome line of a finished run: saved (right away or later from either tab) or not yet. */
+export function trainedMessage(saved: Pick<LibraryModelInfo, 'name'> | null): string {
+  return saved ? `Trained and saved as "${saved.name}".` : 'Trained: the inspection view now uses this model (not saved yet).';
+}
+
 /** "Import failed: …" / "Saving failed: …" with the worker's message; storage problems say so first. */
 function failureText(what: string, e: unknown): string {
   const f = describeFailure(e);
@@ -174,7 +179,8 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, rt) => 
         modelInfo: s.modelInfo && s.activeModelId === oldId ? { ...s.modelInfo, id: info.id, origin: 'library', name: info.name } : s.modelInfo,
         models: s.models.filter((m) => m.id !== oldId),
         items: s.items.map((i) => (i.modelId === oldId ? { ...i, modelId: info.id } : i)),
-        trainOutcome: s.trainOutcome && s.trainOutcome.model?.id === oldId ? { ...s.trainOutcome, saved: info, saveError: null } : s.trainOutcome,
+        trainOutcome:
+          s.trainOutcome && s.trainOutcome.model?.id === oldId ? { ...s.trainOutcome, saved: info, saveError: null, message: trainedMessage(info) } : s.trainOutcome,
       }));
       get().addModels([libraryEntry(info, get().models)]);
       await get().refreshLibrary();
@@ -205,8 +211,11 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, rt) => 
         return rt.services.client.importBundle(read, rt.teacherRoot, name);
       });
       if (!info) return null;
+      // The worker names a second copy "name (2)": say why it got that name.
+      const copyOf = /^(.*) \(\d+\)$/.exec(info.name)?.[1];
+      const already = copyOf !== undefined && get().library.some((m) => m.name === copyOf) ? ` (a model named "${copyOf}" is already in your models)` : '';
       await get().refreshLibrary();
-      set({ libraryNotice: `Imported "${info.name}": choose it under "Your models" in the model list.` });
+      set({ libraryNotice: `Imported "${info.name}"${already}: choose it under "Your models" in the model list.` });
       return info;
     },
   };

@@ -69,13 +69,24 @@ export interface ListRow {
   stale: boolean;
 }
 
-const rowsMemo = memoizeLast((sorted: ImageItem[], threshold: number, key: string): ListRow[] =>
-  sorted.map((item) => ({
-    item,
-    verdict: verdictOf(item, threshold),
-    stale: item.status === 'done' && item.scoreKey !== null && item.scoreKey !== key,
-  })),
-);
+/**
+ * Rows keep their identity while their item, verdict and staleness stay the same: one image's result
+ * during a large batch then re-renders one row of the list, not all of them (the list's rows are memoised
+ * on it). Keyed by the item object, which every change to an image replaces.
+ */
+const rowCache = new WeakMap<ImageItem, ListRow>();
+
+function rowOf(item: ImageItem, threshold: number, key: string): ListRow {
+  const verdict = verdictOf(item, threshold);
+  const stale = item.status === 'done' && item.scoreKey !== null && item.scoreKey !== key;
+  const cached = rowCache.get(item);
+  if (cached && cached.verdict === verdict && cached.stale === stale) return cached;
+  const row: ListRow = { item, verdict, stale };
+  rowCache.set(item, row);
+  return row;
+}
+
+const rowsMemo = memoizeLast((sorted: ImageItem[], threshold: number, key: string): ListRow[] => sorted.map((item) => rowOf(item, threshold, key)));
 
 /** The image list as displayed: sorted, with verdicts for the current threshold. */
 export function selectListRows(s: InspectorState): ListRow[] {

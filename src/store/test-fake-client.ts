@@ -4,6 +4,7 @@
  * library), with gates and failure injection to put the store in every state.
  */
 import type { ModelMeta } from '../engine/model-meta';
+import { importName, uniqueName } from '../worker/bundle-names';
 import type {
   BackendInfo,
   BackendName,
@@ -275,6 +276,7 @@ export class FakeClient implements InferenceService {
     }
     const tmp = `import-${this.libSeq + 1}`;
     this.metas[tmp] = m;
-    return this.saveToLibrary(tmp, name ?? zip.name.replace(/\.zip$/, ''), 'imported');
+    const taken = (await this.listModels()).models.map((x) => x.name);
+    return this.saveToLibrary(tmp, uniqueName(name ?? importName(m, zip.name), taken), 'imported');
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainProgress } from '../worker/protocol';
 import { addAndWait, file, pickerIds, setup, started, withTrainImages } from './test-support';
-import { appendLoss, EMPTY_LOSS_HISTORY, trainFraction } from './training-slice';
+import { appendLoss, EMPTY_LOSS_HISTORY, fineTunedTitle, selectTrainBlocker, trainFraction } from './training-slice';
 
 describe('inspector store: fine-tuning', () => {
   it('refuses to start without images or with bad settings, and says why', async () => {
@@ -68,10 +68,13 @@ describe('inspector store: fine-tuning', () => {
     s.items.forEach((i, k) => expect(i.score).not.toBeCloseTo(before[k], 3));
     expect(s.errors.filter((e) => /training/.test(e.message))).toEqual([]);
 
+    expect(s.trainOutcome?.message).toMatch(/not saved yet/);
     // Saving afterwards: the same model gets the library id, nothing is re-run.
     const info = await s.saveActiveModel('  Line 2  ');
     s = h.store.getState();
     expect(info?.name).toBe('Line 2');
+    // The Teach tab's outcome line follows the save.
+    expect(s.trainOutcome?.message).toBe('Trained and saved as "Line 2".');
     expect(s.activeModelId).toBe(info!.id);
     expect(s.modelInfo).toMatchObject({ id: info!.id, origin: 'library', name: 'Line 2' });
     expect(pickerIds(h)).toEqual(['fabric:shipped', 'wood:shipped', `${info!.id}:user`]);
@@ -192,6 +195,21 @@ describe('training helpers', () => {
     expect(appendLoss(h, p({ step: 3, loss: 0.7, epochLosses: [0.8] }))).toBe(h);
     h = appendLoss(h, p({ epoch: 2, step: 1, loss: 0.6, epochLosses: [0.8] }));
     expect(h).toEqual({ steps: [1, 2, 3, 4], losses: [0.9, 0.8, 0.7, 0.6], epochMeans: [0.8], stepsPerEpoch: 3 });
+  });
+
+  it('a model fine-tuned again carries one " · fine-tuned"', () => {
+    expect(fineTunedTitle('Woven fabric')).toBe('Woven fabric · fine-tuned');
+    expect(fineTunedTitle('Woven fabric · fine-tuned')).toBe('Woven fabric · fine-tuned');
+    expect(fineTunedTitle('Woven fabric · fine-tuned · fine-tuned')).toBe('Woven fabric · fine-tuned');
+    expect(fineTunedTitle(undefined)).toBe('model · fine-tuned');
+  });
+
+  it('says what is missing before a run can start', () => {
+    const ready = { id: 't1', name: 'a.png', image: { name: 'a.png' } as never, status: 'ready' as const, error: null };
+    expect(selectTrainBlocker({ modelStatus: 'loading', activeModelId: 'fabric', trainImages: [ready] })).toMatch(/Load a model first/);
+    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [] })).toMatch(/Add at least one normal image/);
+    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [{ ...ready, image: null, status: 'decoding' }] })).toMatch(/still being read/);
+    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [ready] })).toBeNull();
   });
 
   it('progress fraction over the three phases', () => {

@@ -6,8 +6,9 @@
  */
 import type { TrainProgress, TrainRequestOptions, TrainResult } from '../worker/protocol';
 import { describeFailure } from './failures';
-import { libraryEntry } from './library-slice';
+import { libraryEntry, trainedMessage } from './library-slice';
 import type { SliceCreator } from './runtime';
+import type { InspectorState } from './state';
 import { checkTrainSettings } from './train-setup-slice';
 import type { LossHistory, ModelEntry, TrainOutcome, TrainStatus } from './types';
 
@@ -62,6 +63,29 @@ export function trainFraction(p: TrainProgress | null): number {
   }
 }
 
+const FINE_TUNED = ' · fine-tuned';
+
+/** The picker title of a model fine-tuned from `baseTitle`: one " · fine-tuned", however often it was fine-tuned. */
+export function fineTunedTitle(baseTitle: string | undefined): string {
+  let base = (baseTitle ?? '').trim();
+  while (base.endsWith(FINE_TUNED)) base = base.slice(0, -FINE_TUNED.length).trimEnd();
+  return `${base || 'model'}${FINE_TUNED}`;
+}
+
+/**
+ * What keeps a run from starting that the user must add first (a model, a decoded image), or null. The
+ * Train button shows it while disabled; startTraining refuses with it (settings are checked there too).
+ */
+export function selectTrainBlocker(s: Pick<InspectorState, 'modelStatus' | 'activeModelId' | 'trainImages'>): string | null {
+  if (s.modelStatus !== 'ready' || s.activeModelId === null) return 'Load a model first: training starts from the active model (its teacher, size and map settings).';
+  if (!s.trainImages.some((i) => i.status === 'ready' && i.image)) {
+    return s.trainImages.some((i) => i.status === 'decoding')
+      ? 'Some images are still being read: start again in a moment.'
+      : 'Add at least one normal image (10–30 recommended) to train on.';
+  }
+  return null;
+}
+
 /** The worker's lower-case message as a sentence. */
 function sentence(message: string): string {
   const t = message.trim();
@@ -98,7 +122,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
       ? libraryEntry(saved, get().models)
       : {
           id: model.id,
-          title: `${baseEntry ? baseEntry.title.replace(/ · fine-tuned$/, '') : 'model'} · fine-tuned`,
+          title: fineTunedTitle(baseEntry?.title),
           // Not loadable again: the model lives only in the worker until it is saved.
           source: { kind: 'url', url: '' },
           origin: 'user',
@@ -125,11 +149,9 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
           const s = get();
           if (s.trainStatus === 'running') return;
           const ready = s.trainImages.filter((i) => i.status === 'ready' && i.image);
-          let problem: string | null;
-          if (s.modelStatus !== 'ready' || s.activeModelId === null) problem = 'Load a model first: training starts from the active model (its teacher, size and map settings).';
-          else if (ready.length === 0) problem = 'Add at least one normal image (10–30 recommended) to train on.';
-          else if (s.trainImages.some((i) => i.status === 'decoding')) problem = 'Some images are still being read: start again in a moment.';
-          else problem = checkTrainSettings(s.trainSettings);
+          let problem = selectTrainBlocker(s);
+          if (problem === null && s.trainImages.some((i) => i.status === 'decoding')) problem = 'Some images are still being read: start again in a moment.';
+          problem ??= checkTrainSettings(s.trainSettings);
           if (problem) {
             set({ trainStatus: 'failed', trainOutcome: failedOutcome(problem), trainProgress: null });
             return;
@@ -173,7 +195,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
               : null;
             const outcome: TrainOutcome = {
               status: 'done',
-              message: res.saved ? `Trained and saved as "${res.saved.name}".` : 'Trained: the inspection view now uses this model (not saved yet).',
+              message: trainedMessage(res.saved),
               ...base,
               model: res.model,
               calibration: res.calibration,

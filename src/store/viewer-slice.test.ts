@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta as HelperMeta } from '../engine/model-meta';
 import { setup } from './test-support';
-import { clampSigma, defaultThreshold, fusionOf, scalesFromMeta } from './viewer-slice';
+import { checkThreshold, clampSigma, defaultThreshold, fusionOf, LAST_SCALE_NOTICE, scalesFromMeta } from './viewer-slice';
 
 describe('inspector store: viewer settings', () => {
   it('clamps and toggles the view settings', () => {
@@ -19,6 +19,35 @@ describe('inspector store: viewer settings', () => {
     expect(st().mode).toBe('side-by-side');
     st().toggleZoom();
     expect(st().zoom).toBe('1:1');
+  });
+
+  it('refuses a negative, empty or non-numeric threshold with a reason and keeps the one in force', () => {
+    const h = setup();
+    const st = () => h.store.getState();
+    expect(st().setThreshold(0.42)).toBeNull();
+    expect(st().threshold).toBe(0.42);
+    expect(st().setThreshold(-1)).toMatch(/cannot be below 0/);
+    expect(st().setThreshold(null)).toMatch(/Enter a threshold/);
+    expect(st().setThreshold(Number.NaN)).toMatch(/must be a number/);
+    expect(st().setThreshold(Number.POSITIVE_INFINITY)).toMatch(/must be a number/);
+    expect(st().threshold).toBe(0.42);
+    expect(st().thresholdSource).toBe('user');
+    expect(st().setThreshold(0)).toBeNull();
+    expect(st().threshold).toBe(0);
+    expect(checkThreshold(0)).toBeNull();
+    expect(checkThreshold(-0.001)).not.toBeNull();
+  });
+
+  it('says why the last scale cannot be turned off, until a toggle is accepted', () => {
+    const h = setup();
+    const st = () => h.store.getState();
+    expect(st().scaleNotice).toBeNull();
+    st().setScales([true, false, false]);
+    expect(st().toggleScale(0)).toBe(false);
+    expect(st().scaleNotice).toBe(LAST_SCALE_NOTICE);
+    expect(st().scales).toEqual([true, false, false]);
+    expect(st().toggleScale(1)).toBe(true);
+    expect(st().scaleNotice).toBeNull();
   });
 });
 

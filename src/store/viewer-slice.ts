@@ -12,6 +12,18 @@ export const SIGMA_MIN = 0;
 export const SIGMA_MAX = 8;
 export const SIGMA_STEP = 0.25;
 export const ALL_SCALES: ScaleSelection = [true, true, true];
+/** Smallest threshold: scores are 1 − cosine sums, never negative, so a negative threshold flags every image. */
+export const THRESHOLD_MIN = 0;
+/** Why unticking the last scale is refused (shown by the controls, whichever way the toggle came). */
+export const LAST_SCALE_NOTICE = 'At least one scale stays on: the map is fused from the selected scales, and an empty selection has no map.';
+
+/** A user-facing reason why `value` (a typed threshold; null when the field is empty) cannot be used, or null. */
+export function checkThreshold(value: number | null): string | null {
+  if (value === null) return 'Enter a threshold (a number of 0 or more).';
+  if (!Number.isFinite(value)) return 'The threshold must be a number.';
+  if (value < THRESHOLD_MIN) return `The threshold cannot be below ${THRESHOLD_MIN}: every image would be an anomaly.`;
+  return null;
+}
 
 export interface ViewerSlice {
   scales: ScaleSelection;
@@ -23,8 +35,10 @@ export interface ViewerSlice {
   zoom: ZoomMode;
   threshold: number;
   thresholdSource: ThresholdSource;
+  /** Set when a scale toggle was refused (it would turn off the last scale); cleared by the next accepted one. */
+  scaleNotice: string | null;
 
-  /** Returns false (and changes nothing) when it would turn off the last scale. */
+  /** Returns false (and changes nothing but scaleNotice) when it would turn off the last scale. */
   toggleScale(k: number): boolean;
   setScales(sel: readonly boolean[]): boolean;
   setSigma(sigma: number): void;
@@ -35,8 +49,11 @@ export interface ViewerSlice {
   toggleMode(): void;
   setZoom(zoom: ZoomMode): void;
   toggleZoom(): void;
-  /** Ignores non-finite values. Verdicts of all images follow at once (they are derived). */
-  setThreshold(threshold: number): void;
+  /**
+   * Applies a threshold that passes checkThreshold and returns null; otherwise changes nothing and returns
+   * the reason. Verdicts of all images follow at once (they are derived).
+   */
+  setThreshold(threshold: number | null): string | null;
   /** Back to the model's calibrated (or fallback) threshold. */
   resetThreshold(): void;
 }
@@ -106,9 +123,14 @@ export function scoreKey(scales: ScaleSelection, sigma: number, fusion: Fusion):
 
 export const createViewerSlice: SliceCreator<ViewerSlice> = (set, get, rt) => {
   const applyScales = (sel: readonly boolean[]): boolean => {
-    if (sel.length !== 3 || !sel.some(Boolean)) return false;
+    if (sel.length !== 3) return false;
+    if (!sel.some(Boolean)) {
+      set({ scaleNotice: LAST_SCALE_NOTICE });
+      return false;
+    }
     const next: ScaleSelection = [sel[0], sel[1], sel[2]];
     const cur = get().scales;
+    if (get().scaleNotice !== null) set({ scaleNotice: null });
     if (cur.every((b, k) => b === next[k])) return true;
     set({ scales: next });
     rt.scoring.rescore();
@@ -124,6 +146,7 @@ export const createViewerSlice: SliceCreator<ViewerSlice> = (set, get, rt) => {
     zoom: 'fit',
     threshold: defaultThreshold(null).threshold,
     thresholdSource: 'fallback',
+    scaleNotice: null,
 
     toggleScale: (k) => {
       if (!(k >= 0 && k < 3)) return false;
@@ -154,8 +177,10 @@ export const createViewerSlice: SliceCreator<ViewerSlice> = (set, get, rt) => {
     toggleZoom: () => set((s) => ({ zoom: s.zoom === 'fit' ? '1:1' : 'fit' })),
 
     setThreshold: (threshold) => {
-      if (!Number.isFinite(threshold)) return;
+      const problem = checkThreshold(threshold);
+      if (problem !== null || threshold === null) return problem;
       set({ threshold, thresholdSource: 'user' });
+      return null;
     },
     resetThreshold: () => set(thresholdDefaults(get().meta)),
   };

@@ -48,7 +48,7 @@ function useGlobalInput(store: InspectorStore, tabRef: { readonly current: TabId
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || (e.repeat && (e.key === 'o' || e.key === 'f'))) return;
       const action = shortcutFor(e, e.target as HTMLInputElement | null);
-      if (!action) return;
+      if (!action || (action.type === 'move' && tabRef.current !== 'inspect')) return;
       e.preventDefault();
       const s = store.getState();
       switch (action.type) {
@@ -63,6 +63,10 @@ function useGlobalInput(store: InspectorStore, tabRef: { readonly current: TabId
           break;
         case 'toggle-zoom':
           s.toggleZoom();
+          break;
+        case 'move':
+          // Only on the Inspect tab (checked above), where the list is: elsewhere the arrows scroll the page.
+          s.moveSelection(action.delta);
           break;
       }
     };

@@ -63,7 +63,7 @@ export function Header() {
           data-testid="model-picker"
           value={activeModelId ?? ''}
           disabled={models.length === 0 || training}
-          title={training ? 'A training run is going on: cancel it or let it finish to choose another model' : undefined}
+          title={training ? 'A training run is going on: cancel it or let it finish to choose another model' : active?.title}
           onChange={(e) => choose(e.target.value)}
         >
           {models.length === 0 && <option value="">no models</option>}
@@ -87,7 +87,7 @@ export function Header() {
             </optgroup>
           )}
         </select>
-        <span data-testid="model-status" className={`status status-${modelStatus}`} role="status" aria-live="polite">
+        <span data-testid="model-status" className={`status status-${modelStatus}`} role="status" aria-live="polite" title={statusText}>
           {statusText}
         </span>
       </div>

@@ -2,9 +2,10 @@
  * The inspected images, highest score first (pending ones below, failed ones last). A listbox that takes
  * the focus itself (Tab stop, aria-activedescendant = the selected image); its options can be focused too
  * (click). Click or Enter selects, ↑/↓/Home/End move the selection while the list has focus, Delete
- * removes the selected image.
+ * removes the selected image (↑/↓ also work page-wide, see App). Rows are memoised on their ListRow, which
+ * the store keeps while the image is unchanged: a result in a batch of hundreds re-renders one row.
  */
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { memo, useEffect, useRef, type KeyboardEvent, type ReactElement } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { selectListRows, selectVerdictCounts, type ListRow } from '../store';
 import { useInspector } from './store-context';
@@ -32,8 +33,22 @@ export function ImageList() {
   );
   const listRef = useRef<HTMLUListElement>(null);
   const itemRefs = useRef(new Map<string, HTMLLIElement>());
+  // The row elements themselves are kept while their row and selection stay: React then skips them without
+  // even comparing props, and no element is built for the hundreds of unchanged rows of a batch.
+  const rowElements = useRef(new WeakMap<ListRow, { selected: boolean; element: ReactElement }>());
+  const elementOf = (row: ListRow): ReactElement => {
+    const selected = row.item.id === selectedId;
+    const cached = rowElements.current.get(row);
+    if (cached && cached.selected === selected) return cached.element;
+    const element = <ImageRow key={row.item.id} row={row} selected={selected} onSelect={select} refs={itemRefs.current} />;
+    rowElements.current.set(row, { selected, element });
+    return element;
+  };
 
-  // Keyboard navigation keeps the selected image in view; when the focus was on an option it follows.
+  // The selected image stays in view: after keyboard moves, and when results re-sort the list under it
+  // (its position changes). When the focus was on an option it follows. An effect, not a layout effect:
+  // scrollIntoView forces a layout, which inside the commit made every drop a 60 ms task.
+  const selectedIndex = rows.findIndex((r) => r.item.id === selectedId);
   useEffect(() => {
     if (selectedId === null) return;
     const el = itemRefs.current.get(selectedId);
@@ -41,7 +56,7 @@ export function ImageList() {
     const active = document.activeElement;
     if (active && active !== listRef.current && active !== el && listRef.current?.contains(active)) el.focus();
     el.scrollIntoView?.({ block: 'nearest' });
-  }, [selectedId]);
+  }, [selectedId, selectedIndex]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
     const id = (e.target as HTMLElement).dataset.id;
@@ -114,43 +129,51 @@ export function ImageList() {
             No images yet.
           </li>
         )}
-        {rows.map((row) => {
-          const { item, verdict } = row;
-          const selected = item.id === selectedId;
-          return (
-            <li
-              key={item.id}
-              ref={(el) => {
-                if (el) itemRefs.current.set(item.id, el);
-                else itemRefs.current.delete(item.id);
-              }}
-              id={`image-option-${item.id}`}
-              role="option"
-              aria-selected={selected}
-              tabIndex={-1}
-              data-testid="image-list-item"
-              data-id={item.id}
-              data-name={item.name}
-              data-score={item.score === null ? '' : item.score.toFixed(6)}
-              data-verdict={verdict}
-              className={`image-item${selected ? ' selected' : ''}${row.stale ? ' stale' : ''}`}
-              onClick={() => select(item.id)}
-              title={item.error ?? item.name}
-            >
-              {item.image ? (
-                <img className="thumb" src={item.image.thumbnail} alt="" width={48} height={48} />
-              ) : (
-                <span className="thumb thumb-empty" aria-hidden="true" />
-              )}
-              <span className="item-text">
-                <span className="item-name">{item.name}</span>
-                <span className="item-score">{item.status === 'error' ? item.error : scoreText(row)}</span>
-              </span>
-              <span className={`chip chip-${verdict}`}>{VERDICT_TEXT[verdict]}</span>
-            </li>
-          );
-        })}
+        {rows.map(elementOf)}
       </ul>
     </section>
   );
 }
+
+interface ImageRowProps {
+  row: ListRow;
+  selected: boolean;
+  onSelect: (id: string) => void;
+  /** The list's map of row elements by image id (for scrolling the selection into view). */
+  refs: Map<string, HTMLLIElement>;
+}
+
+const ImageRow = memo(function ImageRow({ row, selected, onSelect, refs }: ImageRowProps) {
+  const { item, verdict } = row;
+  return (
+    <li
+      ref={(el) => {
+        if (el) refs.set(item.id, el);
+        else refs.delete(item.id);
+      }}
+      id={`image-option-${item.id}`}
+      role="option"
+      aria-selected={selected}
+      tabIndex={-1}
+      data-testid="image-list-item"
+      data-id={item.id}
+      data-name={item.name}
+      data-score={item.score === null ? '' : item.score.toFixed(6)}
+      data-verdict={verdict}
+      className={`image-item${selected ? ' selected' : ''}${row.stale ? ' stale' : ''}`}
+      onClick={() => onSelect(item.id)}
+      title={item.error ?? item.name}
+    >
+      {item.image ? (
+        <img className="thumb" src={item.image.thumbnail} alt="" width={48} height={48} decoding="async" />
+      ) : (
+        <span className="thumb thumb-empty" aria-hidden="true" />
+      )}
+      <span className="item-text">
+        <span className="item-name">{item.name}</span>
+        <span className="item-score">{item.status === 'error' ? item.error : scoreText(row)}</span>
+      </span>
+      <span className={`chip chip-${verdict}`}>{VERDICT_TEXT[verdict]}</span>
+    </li>
+  );
+});

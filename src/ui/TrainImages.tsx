@@ -59,6 +59,9 @@ export function TrainImages() {
           />
         </label>
         <p className="muted small">{hint}</p>
+        <p className="muted small" data-testid="train-images-kept">
+          The images stay in this tab only: they are not stored, and a reload empties the list (a trained model is kept once saved).
+        </p>
       </div>
       {images.length > 0 && (
         <ul className="train-thumbs" aria-label="Images to train on">

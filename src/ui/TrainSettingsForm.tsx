@@ -1,7 +1,7 @@
 /** The Teach tab's settings form: start point, length presets, epochs, learning rate, augmentation, name; Train / Cancel. */
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, TRAIN_PRESET_IDS, TRAIN_PRESETS, type InspectorState } from '../store';
+import { MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, selectTrainBlocker, TRAIN_PRESET_IDS, TRAIN_PRESETS, type InspectorState } from '../store';
 import { useInspector } from './store-context';
 
 /** Start point, presets, epochs, learning rate, augmentation, name; Train / Cancel. */
@@ -15,9 +15,8 @@ export function TrainSettingsForm() {
       cancelTraining: st.cancelTraining,
       status: st.trainStatus,
       cancelling: st.trainCancelling,
-      modelReady: st.modelStatus === 'ready',
       backend: st.backend?.backend ?? null,
-      hasImages: st.trainImages.some((i) => i.status === 'ready'),
+      blocker: selectTrainBlocker(st),
     })),
   );
   const model = useInspector(selectActiveModel);
@@ -47,6 +46,7 @@ export function TrainSettingsForm() {
             value={s.settings.start}
             disabled={running}
             aria-describedby="train-start-hint"
+            title={model ? `the current model (${model.title})` : undefined}
             onChange={(e) => {
               setLrDraft(null);
               s.setTrainSettings({ start: e.target.value === 'fresh' ? 'fresh' : 'current' });
@@ -157,12 +157,23 @@ export function TrainSettingsForm() {
         </div>
 
         <div className="form-row form-actions">
-          <button type="submit" className="button button-primary" data-testid="train-start" disabled={running || !s.modelReady || !s.hasImages}>
+          <button
+            type="submit"
+            className="button button-primary"
+            data-testid="train-start"
+            disabled={running || s.blocker !== null}
+            aria-describedby={s.blocker && !running ? 'train-start-blocker' : undefined}
+          >
             Train{s.backend ? ` on ${s.backend}` : ''}
           </button>
           <button type="button" className="button" data-testid="train-cancel" disabled={!running || s.cancelling} onClick={() => void s.cancelTraining()}>
             {s.cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
+          {s.blocker && !running && (
+            <span id="train-start-blocker" data-testid="train-start-blocker" className="hint hint-warn">
+              {s.blocker}
+            </span>
+          )}
         </div>
       </form>
     </section>

@@ -1,5 +1,4 @@
 /** The viewer's map controls: view mode, zoom, colormap, opacity, scales M1–M3 and σ. */
-import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { COLORMAP_NAMES, type ColormapName } from '../data/colormap';
 import { SIGMA_MAX, SIGMA_MIN, SIGMA_STEP } from '../store';
@@ -22,14 +21,10 @@ export function ViewerControls() {
       setOpacity: st.setOpacity,
       toggleScale: st.toggleScale,
       setSigma: st.setSigma,
+      // Set by the store whenever a toggle is refused: a click here or the 1/2/3 keys.
+      scaleNotice: st.scaleNotice,
     })),
   );
-  const [scaleHint, setScaleHint] = useState(false);
-  useEffect(() => {
-    if (!scaleHint) return;
-    const t = setTimeout(() => setScaleHint(false), 2500);
-    return () => clearTimeout(t);
-  }, [scaleHint]);
 
   return (
     <div className="viewer-controls">
@@ -104,16 +99,14 @@ export function ViewerControls() {
               type="checkbox"
               data-testid={`toggle-m${k + 1}`}
               checked={s.scales[k]}
-              aria-describedby={scaleHint ? 'scale-hint' : undefined}
-              onChange={() => {
-                if (!s.toggleScale(k)) setScaleHint(true);
-              }}
+              aria-describedby={s.scaleNotice ? 'scale-hint' : undefined}
+              onChange={() => s.toggleScale(k)}
             />
             M{k + 1}
           </label>
         ))}
-        <span id="scale-hint" className="hint" role="status">
-          {scaleHint ? 'At least one scale stays on.' : ''}
+        <span id="scale-hint" data-testid="scale-hint" className="hint hint-warn" role="status">
+          {s.scaleNotice ?? ''}
         </span>
       </fieldset>
 

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SmoothedMap } from '../data/map-render';
-import { scalesFromMeta, scoreVerdict, type ImageItem, type ModelMeta, type ScaleSelection } from '../store';
+import { scalesFromMeta, scoreVerdict, THRESHOLD_MIN, type ImageItem, type ModelMeta, type ScaleSelection } from '../store';
 import { Colorbar } from './Colorbar';
 import { CursorValue, type CursorChannel } from './CursorValue';
 import { exportPng } from './heatmap-draw';
@@ -38,7 +38,9 @@ export function ViewerReadout({ item, smoothed, heat, range, meta, cursor }: Vie
       reportError: st.reportError,
     })),
   );
+  // What is typed, and why it is not in force (the field keeps the typing; on leaving it shows the value in force).
   const [draft, setDraft] = useState<string | null>(null);
+  const [thresholdProblem, setThresholdProblem] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
 
   const score = smoothed?.score ?? null;
@@ -94,20 +96,30 @@ export function ViewerReadout({ item, smoothed, heat, range, meta, cursor }: Vie
           data-testid="threshold-input"
           type="number"
           step="any"
-          min={0}
+          min={THRESHOLD_MIN}
           value={draft ?? String(s.threshold)}
-          aria-describedby="threshold-note"
+          aria-invalid={thresholdProblem !== null}
+          aria-describedby={thresholdProblem ? 'threshold-problem threshold-note' : 'threshold-note'}
           onChange={(e) => {
             setDraft(e.target.value);
-            const n = e.target.valueAsNumber;
-            if (Number.isFinite(n)) s.setThreshold(n);
+            // An empty field or one the browser cannot parse (e.g. "1e") reads as NaN: both are refused.
+            const typed = e.target.value.trim() === '' ? null : e.target.valueAsNumber;
+            setThresholdProblem(s.setThreshold(typed));
           }}
-          onBlur={() => setDraft(null)}
+          onBlur={() => {
+            setDraft(null);
+            setThresholdProblem(null);
+          }}
         />
         {s.thresholdSource === 'user' && (
           <button type="button" className="button button-small" onClick={s.resetThreshold}>
             Reset
           </button>
+        )}
+        {thresholdProblem && (
+          <span id="threshold-problem" data-testid="threshold-problem" className="hint hint-error" role="alert">
+            {thresholdProblem} In force: {s.threshold}.
+          </span>
         )}
         <span id="threshold-note" className={`hint${meta && s.thresholdSource === 'fallback' ? ' hint-warn' : ''}`}>
           {thresholdNote}

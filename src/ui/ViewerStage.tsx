@@ -22,7 +22,9 @@ interface ViewerStageProps {
 }
 
 export function ViewerStage({ item, smoothed, heat, smoothMs, modelStatus, onCursor }: ViewerStageProps) {
-  const { mode, zoom, opacity } = useInspector(useShallow((s) => ({ mode: s.mode, zoom: s.zoom, opacity: s.opacity })));
+  const { mode, zoom, opacity, listed } = useInspector(
+    useShallow((s) => ({ mode: s.mode, zoom: s.zoom, opacity: s.opacity, listed: s.items.length })),
+  );
   const [stageRef, stageSize] = useElementSize<HTMLDivElement>();
   const canvasRef = useRef<HTMLCanvasElement>(null);
 
@@ -59,7 +61,9 @@ export function ViewerStage({ item, smoothed, heat, smoothMs, modelStatus, onCur
   };
 
   let placeholder: string | null = null;
-  if (!item) placeholder = modelStatus === 'ready' ? 'Drop an image, paste one, or pick a sample to start.' : 'No image selected.';
+  // With images listed but none selected yet (the first of a batch is still being read) there is no "drop" to ask for.
+  if (!item && listed > 0) placeholder = 'Reading the images: the first one shows here as soon as it is decoded. Or select one in the list.';
+  else if (!item) placeholder = modelStatus === 'ready' ? 'Drop an image, paste one, or pick a sample to start.' : 'No image selected.';
   else if (item.status === 'error') placeholder = item.error ?? 'This image could not be inspected.';
 
   const hot = smoothed ? hotSpot(smoothed.argmax, smoothed.size) : null;
@@ -94,7 +98,7 @@ export function ViewerStage({ item, smoothed, heat, smoothMs, modelStatus, onCur
           onPointerLeave={() => onCursor(null)}
         />
       )}
-      {item && !smoothed && item.status !== 'error' && image && <p className="stage-busy">Inferring…</p>}
+      {item && !smoothed && item.status !== 'error' && image && <p className="stage-busy">{item.status === 'running' ? 'Inferring…' : 'Queued for inference…'}</p>}
     </div>
   );
 }

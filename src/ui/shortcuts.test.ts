@@ -28,4 +28,15 @@ describe('keyboard shortcuts', () => {
     expect(shortcutFor({ key: 'o' }, { tagName: 'BUTTON' })).toEqual({ type: 'toggle-mode' });
     expect(isTypingTarget(null)).toBe(false);
   });
+
+  it('moves in the image list with ↑/↓ page-wide, except where the arrows change a value', () => {
+    expect(shortcutFor({ key: 'ArrowDown' }, body)).toEqual({ type: 'move', delta: 1 });
+    expect(shortcutFor({ key: 'ArrowUp' }, { tagName: 'BUTTON' })).toEqual({ type: 'move', delta: -1 });
+    expect(shortcutFor({ key: 'ArrowDown' }, { tagName: 'INPUT', type: 'checkbox' })).toEqual({ type: 'move', delta: 1 });
+    expect(shortcutFor({ key: 'ArrowDown' }, { tagName: 'INPUT', type: 'range' })).toBeNull();
+    expect(shortcutFor({ key: 'ArrowUp' }, { tagName: 'INPUT', type: 'radio' })).toBeNull();
+    expect(shortcutFor({ key: 'ArrowUp' }, { tagName: 'INPUT', type: 'number' })).toBeNull();
+    expect(shortcutFor({ key: 'ArrowDown' }, { tagName: 'SELECT' })).toBeNull();
+    expect(shortcutFor({ key: 'ArrowDown', altKey: true }, body)).toBeNull();
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Keyboard shortcuts of the viewer, as a pure mapping from a key event to an action (tested in Node).
  * They are ignored while the focus is somewhere typing goes (text/number inputs, text areas, selects with
- * their type-ahead, editable content) and when a modifier other than Shift is held.
+ * their type-ahead, editable content) and when a modifier other than Shift is held; ↑/↓ also while a
+ * slider or radio button has the focus (they move its value).
  */
 import { SIGMA_STEP } from '../store';
 
@@ -9,7 +10,8 @@ export type ShortcutAction =
   | { type: 'toggle-scale'; scale: 0 | 1 | 2 }
   | { type: 'sigma'; delta: number }
   | { type: 'toggle-mode' }
-  | { type: 'toggle-zoom' };
+  | { type: 'toggle-zoom' }
+  | { type: 'move'; delta: 1 | -1 };
 
 export interface KeyLike {
   key: string;
@@ -36,9 +38,19 @@ export function isTypingTarget(target: TargetLike | null | undefined): boolean {
   return false;
 }
 
+/** Controls whose own ↑/↓ change their value (sliders, radio groups): the arrows stay theirs. */
+const ARROW_INPUTS = new Set(['range', 'radio']);
+
+function ownsArrows(target: TargetLike | null | undefined): boolean {
+  return (target?.tagName ?? '').toUpperCase() === 'INPUT' && ARROW_INPUTS.has((target?.type ?? '').toLowerCase());
+}
+
 export function shortcutFor(e: KeyLike, target: TargetLike | null | undefined): ShortcutAction | null {
   if (e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(target)) return null;
   switch (e.key) {
+    case 'ArrowUp':
+    case 'ArrowDown':
+      return ownsArrows(target) ? null : { type: 'move', delta: e.key === 'ArrowDown' ? 1 : -1 };
     case '1':
       return { type: 'toggle-scale', scale: 0 };
     case '2':
@@ -66,5 +78,5 @@ export const SHORTCUT_HELP: readonly [string, string][] = [
   ['[ ]', 'σ −/+ 0.25'],
   ['o', 'overlay / side by side'],
   ['f', 'fit / 1:1'],
-  ['↑ ↓', 'move in the image list'],
+  ['↑ ↓', 'previous / next image (Inspect tab)'],
 ];

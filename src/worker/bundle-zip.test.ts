@@ -110,7 +110,16 @@ describe('bundle .zip export / import', () => {
       message: expect.stringMatching(/^the bundle is corrupt: weights\.bin has 100 bytes, model\.json describes \d+/),
     });
     expect(await refuse([file('model.json', '{"modelTopology":'), file('weights.bin', short), file('meta.json', e['meta.json'])])).toMatchObject({ message: 'model.json in the bundle is not valid JSON' });
-    expect(await refuse([file('x.zip', new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3]))])).toMatchObject({ message: expect.stringMatching(/^x\.zip could not be unpacked/) });
+    expect(await refuse([file('x.zip', new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3]))])).toMatchObject({ message: expect.stringMatching(/^x\.zip is damaged: its zip entries could not be read/) });
+    // Random bytes under a .zip name: named as not a zip, not as a bundle without model.json.
+    const random = Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24);
+    expect(await refuse([file('x.zip', random)])).toMatchObject({ kind: 'model', message: 'x.zip is not a zip archive, or it is damaged: it does not start like one' });
+    // A zip cut short, and one whose compressed entry is garbled.
+    const whole = await exportBundleZip(artifacts, meta);
+    expect(await refuse([file('cut.zip', whole.slice(0, whole.length >> 1))])).toMatchObject({ message: expect.stringMatching(/^cut\.zip is damaged/) });
+    const garbled = whole.slice();
+    for (let i = 60; i < 400; i++) garbled[i] ^= 0x5a;
+    expect(await refuse([file('garbled.zip', garbled)])).toMatchObject({ message: expect.stringMatching(/^garbled\.zip is damaged/) });
     const other = JSON.stringify({ ...meta, createdAt: 'other' });
     expect(await refuse([file('a.zip', zipSync({ 'meta.json': e['meta.json'] })), file('meta.json', other)])).toMatchObject({ message: expect.stringMatching(/two different meta\.json/) });
     expect(await refuse([])).toMatchObject({ kind: 'input' });

@@ -130,9 +130,12 @@ export function collectBundleFiles(files: readonly BundleFile[]): Map<string, Ui
           },
         });
       } catch (e) {
-        refuse(`${f.name} could not be unpacked: ${messageOf(e)}`);
+        refuse(`${f.name} is damaged: its zip entries could not be read (${messageOf(e)})`);
       }
       for (const [name, bytes] of Object.entries(entries)) add(name, bytes, `${f.name}/${name}`);
+    } else if (/\.zip$/i.test(f.name)) {
+      // Without this it would count as a loose file, and the import would say model.json is missing.
+      refuse(`${f.name} is not a zip archive, or it is damaged: it does not start like one`);
     } else {
       add(f.name, f.bytes, f.name);
     }

@@ -12,6 +12,7 @@ import type { TeacherMeta } from '../engine/teacher';
 import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
 import { trimSlash, type ActiveModel } from './active-model';
 import type { BackendService } from './backends';
+import { importName, uniqueName } from './bundle-names';
 import { bundleFileName, bundleTeacherMismatch, exportBundleZip, readBundle, type TeacherIdentity } from './bundle-zip';
 import { InferenceError, rewordUnlessOom } from './errors';
 import type { ModelFileLoader } from './model-files';
@@ -95,7 +96,8 @@ export class LibraryService {
     } else {
       throw new InferenceError('input', `unknown export target "${String((target as { kind?: unknown }).kind)}"`);
     }
-    return { fileName: bundleFileName(name), bytes: await exportBundleZip(artifacts, meta) };
+    // The name travels in meta.json, so importing the zip elsewhere gives the model its name back.
+    return { fileName: bundleFileName(name), bytes: await exportBundleZip(artifacts, { ...meta, name }) };
   }
 
   /**
@@ -118,8 +120,9 @@ export class LibraryService {
       student?.dispose();
     }
     const zip = files.find((f) => /\.zip$/i.test(f.name));
-    const label = name?.trim() || zip?.name.replace(/\.zip$/i, '').trim() || meta.dataset?.name || 'imported model';
-    return this.library.save(artifacts, meta, label, 'imported');
+    const label = name?.trim() || importName(meta, zip?.name);
+    const taken = (await this.library.list()).models.map((m) => m.name);
+    return this.library.save(artifacts, meta, uniqueName(label, taken), 'imported');
   }
 
   /** Refuses a bundle whose teacher this app cannot run (InferenceError 'model'). */

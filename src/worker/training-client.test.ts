@@ -77,12 +77,13 @@ describe('InferenceClient: training, library and bundle methods', () => {
 
     const file = new File([exported.bytes], 'Line-3 copy.zip', { type: 'application/zip' });
     const imported = await client.importBundle([file], teacherRoot);
-    expect(imported).toMatchObject({ name: 'Line-3 copy', origin: 'imported' });
+    // Named from its meta.json (not the file name), told apart from the "Line 3" already in the library.
+    expect(imported).toMatchObject({ name: 'Line 3 (2)', origin: 'imported' });
     const sentImport = worker.sent.find((q) => q.type === 'importBundle')!;
     expect(sentImport).toMatchObject({ teacherRoot: 'https://app.test/models/teacher' });
 
     const info = await client.loadModel(imported.id, imported.source, teacherRoot);
-    expect(info).toMatchObject({ id: imported.id, origin: 'library', name: 'Line-3 copy' });
+    expect(info).toMatchObject({ id: imported.id, origin: 'library', name: 'Line 3 (2)' });
     // a library source goes to the worker as it is (no URL resolution)
     expect(worker.sent.at(-1)).toMatchObject({ type: 'loadModel', source: { kind: 'indexeddb', id: imported.id, url: `indexeddb://rd4ad-user/${imported.id}` } });
     expect((await client.infer(pixels(3))).maps.size).toBe(64);

@@ -286,8 +286,13 @@ describe('training, library and bundles through InferenceService (wasm, 64²)', 
     const parts = unzipSync(exported.bytes);
     expect(Object.keys(parts).sort()).toEqual(['meta.json', 'model.json', 'weights.bin']);
 
+    // The model's name travels in meta.json: the import takes it, not the zip's file name (renamed on disk here).
+    expect(JSON.parse(Buffer.from(parts['meta.json']).toString('utf8')).name).toBe('images trained in the browser');
     const imported = await s.importBundle([{ name: 'Fabric.zip', bytes: exported.bytes }], TEACHER_URL);
-    expect(imported).toMatchObject({ name: 'Fabric', origin: 'imported', threshold: r.calibration.threshold });
+    expect(imported).toMatchObject({ name: 'images trained in the browser', origin: 'imported', threshold: r.calibration.threshold });
+    // A second import of the same bundle is told apart.
+    const second = await s.importBundle([{ name: 'Fabric.zip', bytes: exported.bytes }], TEACHER_URL);
+    expect(second.name).toBe('images trained in the browser (2)');
     await s.loadModel(imported.id, imported.source, TEACHER_URL);
     expect(maxDiff(await s.infer(probe()), trained)).toBeLessThan(1e-5);
     // a library model exports to the same bytes of weights
