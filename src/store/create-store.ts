@@ -5,6 +5,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createEngineSlice } from './engine-slice';
 import { createErrorsSlice } from './errors-slice';
+import { createEvaluationSlice } from './evaluation-slice';
 import { createImagesSlice } from './images-slice';
 import { createLibrarySlice } from './library-slice';
 import { createModelsSlice } from './models-slice';
@@ -30,6 +31,7 @@ export function createInspectorStore(services: StoreServices): InspectorStore {
       ...createErrorsSlice(set, get, rt),
       ...createTrainSetupSlice(set, get, rt),
       ...createTrainingSlice(set, get, rt),
+      ...createEvaluationSlice(set, get, rt),
     };
   });
 }

@@ -18,3 +18,5 @@ export { MODEL_INDEX_PATH, SAMPLE_INDEX_PATH } from './indices';
 export { checkTrainSettings, DEFAULT_TRAIN_SETTINGS, MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, TRAIN_PRESET_IDS, TRAIN_PRESETS } from './train-setup-slice';
 export { appendLoss, trainFraction } from './training-slice';
 export { clampSigma, defaultThreshold, fusionOf, scalesFromMeta, scoreKey, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP } from './viewer-slice';
+export type { EvaluationSlice, EvalProgress, EvalStatus, FolderFile } from './evaluation-slice';
+export type { EvalRow, EvalSettings, EvaluationResult, RegionRow } from './evaluation-run';

@@ -1,0 +1,113 @@
+/**
+ * The Evaluate tab's state: a labelled folder (dropped or picked) evaluated with the active model under
+ * the σ, scales and threshold in force (evaluation-run.ts), progress with an ETA, cancel, the result, and
+ * applying a threshold chosen from the evidence to the model in use.
+ */
+import { labelFolder, LabelledFolderError } from '../data/labelled-folder';
+import { EvaluationCancelled, runEvaluation, type EvalFile, type EvaluationResult } from './evaluation-run';
+import { describeFailure } from './failures';
+import type { SliceCreator } from './runtime';
+import { selectActiveModel } from './selectors';
+import { fusionOf } from './viewer-slice';
+
+/** A file of a dropped or picked folder with its path relative to the folder's parent ('/'-separated). */
+export interface FolderFile {
+  blob: Blob;
+  path: string;
+}
+
+export type EvalStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+
+export interface EvalProgress {
+  done: number;
+  total: number;
+  /** Estimated ms left (null before the first image is done). */
+  etaMs: number | null;
+}
+
+export interface EvaluationSlice {
+  evalStatus: EvalStatus;
+  evalProgress: EvalProgress | null;
+  /** Why the last evaluation failed or what it found unusable. */
+  evalError: string | null;
+  /** Name of the evaluated folder (its top folder). */
+  evalFolder: string | null;
+  evalResult: EvaluationResult | null;
+
+  /** Evaluates the labelled images of a folder with the active model (refused while one runs or no model is ready). */
+  evaluateFolder(files: readonly FolderFile[]): Promise<void>;
+  cancelEvaluation(): void;
+}
+
+export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, rt) => {
+  let run = 0;
+  let cancelled = false;
+
+  return {
+    evalStatus: 'idle',
+    evalProgress: null,
+    evalError: null,
+    evalFolder: null,
+    evalResult: null,
+
+    evaluateFolder: (files) =>
+      rt.track(
+        (async () => {
+          const s = get();
+          if (s.evalStatus === 'running') return;
+          const model = selectActiveModel(s);
+          if (s.modelStatus !== 'ready' || !model) {
+            set({ evalStatus: 'error', evalError: 'No model is ready: choose one first, then drop the folder again.' });
+            return;
+          }
+          let plan;
+          try {
+            plan = labelFolder(files.map((f) => f.path));
+          } catch (e) {
+            set({ evalStatus: 'error', evalError: e instanceof LabelledFolderError ? `This folder cannot be evaluated: ${e.message}.` : describeFailure(e).message });
+            return;
+          }
+          const byPath = new Map(files.map((f) => [f.path.replace(/\\/g, '/'), f.blob]));
+          const evalFiles: EvalFile[] = plan.items.map((item) => ({ item, image: byPath.get(item.path)!, mask: item.maskPath ? (byPath.get(item.maskPath) ?? null) : null }));
+          const mine = ++run;
+          cancelled = false;
+          const folder = files[0]?.path.replace(/\\/g, '/').split('/')[0] ?? null;
+          set({ evalStatus: 'running', evalError: null, evalFolder: folder, evalProgress: { done: 0, total: evalFiles.length, etaMs: null } });
+          const started = rt.now();
+          const modelId = s.activeModelId;
+          try {
+            const result = await runEvaluation(
+              evalFiles,
+              { modelId: model.id, modelTitle: model.title, scales: s.scales, sigma: s.sigma, fusion: fusionOf(s.meta), threshold: s.threshold },
+              {
+                decode: rt.services.decode,
+                release: rt.services.release,
+                infer: (pixels) => rt.services.client.infer(pixels),
+                now: rt.now,
+                yieldToUi: rt.yieldToUi,
+                cancelled: () => cancelled || mine !== run || get().activeModelId !== modelId,
+                onProgress: (done, total) => {
+                  const elapsed = rt.now() - started;
+                  set({ evalProgress: { done, total, etaMs: done > 0 ? (elapsed / done) * (total - done) : null } });
+                },
+              },
+            );
+            if (mine !== run) return;
+            set({ evalStatus: 'done', evalResult: result });
+          } catch (e) {
+            if (mine !== run) return;
+            if (e instanceof EvaluationCancelled) {
+              const changed = get().activeModelId !== modelId;
+              set({ evalStatus: changed ? 'error' : 'cancelled', evalError: changed ? 'The evaluation stopped: another model was chosen while it ran.' : null });
+            } else {
+              set({ evalStatus: 'error', evalError: `The evaluation failed: ${describeFailure(e).message}` });
+            }
+          }
+        })(),
+      ),
+
+    cancelEvaluation: () => {
+      if (get().evalStatus === 'running') cancelled = true;
+    },
+  };
+};
