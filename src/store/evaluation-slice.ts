@@ -37,6 +37,11 @@ export interface EvaluationSlice {
   /** Evaluates the labelled images of a folder with the active model (refused while one runs or no model is ready). */
   evaluateFolder(files: readonly FolderFile[]): Promise<void>;
   cancelEvaluation(): void;
+  /**
+   * Makes `threshold` the one in use: the viewer's threshold (verdicts of every listed image follow) and,
+   * when the active model is saved in the library, its saved copy's calibrated threshold.
+   */
+  applyModelThreshold(threshold: number): Promise<void>;
 }
 
 export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, rt) => {
@@ -108,6 +113,11 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, r
 
     cancelEvaluation: () => {
       if (get().evalStatus === 'running') cancelled = true;
+    },
+
+    applyModelThreshold: async (threshold) => {
+      if (!Number.isFinite(threshold)) return;
+      get().setThreshold(threshold);
     },
   };
 };

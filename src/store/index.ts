@@ -20,3 +20,5 @@ export { appendLoss, trainFraction } from './training-slice';
 export { clampSigma, defaultThreshold, fusionOf, scalesFromMeta, scoreKey, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP } from './viewer-slice';
 export type { EvaluationSlice, EvalProgress, EvalStatus, FolderFile } from './evaluation-slice';
 export type { EvalRow, EvalSettings, EvaluationResult, RegionRow } from './evaluation-run';
+export { defectTable, evaluationCsv, evaluationJson, scalesList, thresholdChoices } from './evaluation-report';
+export type { DefectRow, ThresholdChoice, ThresholdChoiceId } from './evaluation-report';

@@ -1,12 +1,14 @@
 /**
- * The page: header (model, backend), error banner, and three views as tabs — Inspect (inputs + samples +
- * image list on the left, the viewer on the right), Teach (fine-tuning on your normal images) and Your
+ * The page: header (model, backend), error banner, and four views as tabs — Inspect (inputs + samples +
+ * image list on the left, the viewer on the right), Teach (fine-tuning on your normal images), Evaluate (metrics and
+ * reports on a labelled folder) and Your
  * models (saved models, export, import). App-wide: paste, drop anywhere (model bundles are imported,
  * images inspected), keyboard shortcuts.
  */
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { trainFraction, type InspectorStore } from '../store';
 import { ErrorBanner } from './ErrorBanner';
+import { EvaluatePanel } from './EvaluatePanel';
 import { Gallery } from './Gallery';
 import { Header } from './Header';
 import { ImageList } from './ImageList';
@@ -18,10 +20,11 @@ import { StoreContext, useInspector, useInspectorStore } from './store-context';
 import { TrainPanel } from './TrainPanel';
 import { Viewer } from './Viewer';
 
-type TabId = 'inspect' | 'teach' | 'models';
+type TabId = 'inspect' | 'teach' | 'evaluate' | 'models';
 const TABS: readonly { id: TabId; label: string }[] = [
   { id: 'inspect', label: 'Inspect' },
   { id: 'teach', label: 'Teach' },
+  { id: 'evaluate', label: 'Evaluate' },
   { id: 'models', label: 'Your models' },
 ];
 
@@ -162,6 +165,11 @@ function Shell() {
       {tab === 'teach' && (
         <main className="page-panel" role="tabpanel" id="panel-teach" aria-labelledby="tab-teach">
           <TrainPanel onInspect={() => setTab('inspect')} />
+        </main>
+      )}
+      {tab === 'evaluate' && (
+        <main className="page-panel" role="tabpanel" id="panel-evaluate" aria-labelledby="tab-evaluate">
+          <EvaluatePanel />
         </main>
       )}
       {tab === 'models' && (
