@@ -4,7 +4,8 @@
  * pixel_auroc, pro, n_images, …) and the per-image CSV. Pure: the UI only renders and downloads these.
  */
 import { auroc, confusionAt, f1Optimal, noGoodFlagged, targetFpr, type Confusion } from '../metrics';
-import type { EvalRow, EvaluationResult, RegionRow } from './evaluation-run';
+import type { EvalRow, EvaluationResult } from './evaluation-run';
+import { regionText } from './region-rows';
 import { scoreVerdict } from './selectors';
 
 export interface DefectRow {
@@ -45,10 +46,6 @@ export function thresholdChoices(result: EvaluationResult, current: number, fprT
     { id: 'no-good-flagged', label: 'No good image flagged', confusion: noGoodFlagged(scores, labels) },
     { id: 'target-fpr', label: `False-positive rate ≤ ${(100 * fprTarget).toFixed(1)} %`, confusion: targetFpr(scores, labels, fprTarget) },
   ];
-}
-
-function regionText(regions: readonly RegionRow[]): string {
-  return regions.map((g) => `${g.areaPx}px ${g.areaPct.toFixed(2)}% [${g.box.x0},${g.box.y0},${g.box.x1},${g.box.y1}] peak ${g.peak.toFixed(4)}`).join('; ');
 }
 
 function csvField(v: string | number): string {

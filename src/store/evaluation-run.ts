@@ -12,20 +12,11 @@ import { binarizeChannels, resizeNearestMask } from '../data/image';
 import { MapSmoother } from '../data/map-render';
 import type { LabelledItem } from '../data/labelled-folder';
 import type { Fusion } from '../engine/fusion';
-import { auroc, defectRegions, PixelStatistics, rocCurve, type BoundedValue, type CurvePoints } from '../metrics';
+import { auroc, PixelStatistics, rocCurve, type BoundedValue, type CurvePoints } from '../metrics';
 import type { InferResult, PixelsMessage } from '../worker/protocol';
 import { describeFailure, withName } from './failures';
+import { mapRegionRows, type RegionRow } from './region-rows';
 import type { InspectImage, ScaleSelection } from './types';
-
-/** A region as the reports list it: in the image's own pixels (map pixels scaled to the original size). */
-export interface RegionRow {
-  areaPx: number;
-  /** Share of the image, %. */
-  areaPct: number;
-  /** Bounding box in image pixels, inclusive. */
-  box: { x0: number; y0: number; x1: number; y1: number };
-  peak: number;
-}
 
 export interface EvalRow {
   path: string;
@@ -103,17 +94,6 @@ async function readMask(deps: EvalDeps, blob: Blob, name: string, size: number):
   }
 }
 
-function regionRows(map: Float32Array, size: number, threshold: number, width: number, height: number): RegionRow[] {
-  const sx = width / size;
-  const sy = height / size;
-  return defectRegions(map, size, size, threshold).regions.map((r) => ({
-    areaPx: Math.round(r.area * sx * sy),
-    areaPct: (100 * r.area) / (size * size),
-    box: { x0: Math.floor(r.x0 * sx), y0: Math.floor(r.y0 * sy), x1: Math.ceil((r.x1 + 1) * sx) - 1, y1: Math.ceil((r.y1 + 1) * sy) - 1 },
-    peak: r.peak,
-  }));
-}
-
 /** Runs the evaluation; throws EvaluationCancelled when `deps.cancelled()` turns true. */
 export async function runEvaluation(files: readonly EvalFile[], settings: EvalSettings, deps: EvalDeps): Promise<EvaluationResult> {
   const t0 = deps.now();
@@ -142,7 +122,7 @@ export async function runEvaluation(files: readonly EvalFile[], settings: EvalSe
       } else {
         withoutMask++;
       }
-      rows.push({ path: item.path, defect: item.defect, label: item.label, score: sm.score, hasMask, regions: regionRows(sm.values, size, settings.threshold, originalWidth, originalHeight) });
+      rows.push({ path: item.path, defect: item.defect, label: item.label, score: sm.score, hasMask, regions: mapRegionRows(sm.values, size, settings.threshold, originalWidth, originalHeight) });
     } catch (e) {
       failures.push({ path: item.path, message: withName(baseName(item.path), describeFailure(e).message) });
     }

@@ -3,6 +3,7 @@
  * the σ, scales and threshold in force (evaluation-run.ts), progress with an ETA, cancel, the result, and
  * applying a threshold chosen from the evidence to the model in use.
  */
+import { inspectedCsv } from './batch-report';
 import { labelFolder, LabelledFolderError } from '../data/labelled-folder';
 import { EvaluationCancelled, runEvaluation, type EvalFile, type EvaluationResult } from './evaluation-run';
 import { describeFailure } from './failures';
@@ -42,6 +43,8 @@ export interface EvaluationSlice {
    * when the active model is saved in the library, its saved copy's calibrated threshold.
    */
   applyModelThreshold(threshold: number): Promise<void>;
+  /** Downloads the CSV of the inspected images (Inspect tab): file, score, verdict, regions, model, threshold, σ, scales, date. */
+  exportInspectedCsv(): Promise<void>;
 }
 
 export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, rt) => {
@@ -119,5 +122,13 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, r
       if (!Number.isFinite(threshold)) return;
       get().setThreshold(threshold);
     },
+
+    exportInspectedCsv: () =>
+      rt.track(
+        (async () => {
+          const csv = await inspectedCsv(get(), rt);
+          rt.services.saveFile?.('inspected-images.csv', new TextEncoder().encode(csv), 'text/csv');
+        })(),
+      ),
   };
 };

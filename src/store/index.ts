@@ -19,6 +19,7 @@ export { checkTrainSettings, DEFAULT_TRAIN_SETTINGS, MAX_TRAIN_EPOCHS, PRESET_LE
 export { appendLoss, trainFraction } from './training-slice';
 export { clampSigma, defaultThreshold, fusionOf, scalesFromMeta, scoreKey, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP } from './viewer-slice';
 export type { EvaluationSlice, EvalProgress, EvalStatus, FolderFile } from './evaluation-slice';
-export type { EvalRow, EvalSettings, EvaluationResult, RegionRow } from './evaluation-run';
+export type { EvalRow, EvalSettings, EvaluationResult } from './evaluation-run';
+export { mapRegionRows, regionRowsOf, regionText, type RegionRow } from './region-rows';
 export { defectTable, evaluationCsv, evaluationJson, scalesList, thresholdChoices } from './evaluation-report';
 export type { DefectRow, ThresholdChoice, ThresholdChoiceId } from './evaluation-report';

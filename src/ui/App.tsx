@@ -7,6 +7,7 @@
  */
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { trainFraction, type InspectorStore } from '../store';
+import { BatchExport } from './BatchExport';
 import { ErrorBanner } from './ErrorBanner';
 import { EvaluatePanel } from './EvaluatePanel';
 import { Gallery } from './Gallery';
@@ -158,6 +159,7 @@ function Shell() {
             <InputPanel />
             <Gallery />
             <ImageList />
+            <BatchExport />
           </aside>
           <Viewer />
         </main>
