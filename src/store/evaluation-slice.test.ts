@@ -3,7 +3,8 @@ import { MapSmoother } from '../data/map-render';
 import { auroc, perRegionOverlap } from '../metrics';
 import { evaluationCsv, evaluationJson, thresholdChoices } from './evaluation-report';
 import type { FolderFile } from './evaluation-slice';
-import { FakeClient, setup, SIZE, started } from './test-support';
+import { inspectedCsv } from './batch-report';
+import { FakeClient, addAndWait, file, meta, setup, SIZE, started } from './test-support';
 
 /** The fake decoder reads "amp,x,y": amp sets the map's bump height, (x, y) its place; a mask "255" marks pixel 0 of an 8×8 image. */
 function folder(): FolderFile[] {
@@ -126,5 +127,50 @@ describe('inspector store: evaluation', () => {
     await h.store.getState().whenIdle();
     expect(h.store.getState().evalStatus).toBe('error');
     expect(h.store.getState().evalError).toMatch(/another model/);
+  });
+
+  it('applying a threshold: the session only for a shipped model; stored with a library model (statistics kept)', async () => {
+    const h = setup();
+    await started(h);
+    await h.store.getState().evaluateFolder(folder());
+    await h.store.getState().whenIdle();
+    await h.store.getState().applyModelThreshold(0.77, 'No good image flagged');
+    await h.store.getState().whenIdle();
+    expect(h.store.getState()).toMatchObject({ threshold: 0.77, thresholdSource: 'user' });
+    expect(h.store.getState().evalNotice).toMatch(/for this session/);
+
+    await h.store.getState().importBundle([{ blob: new Blob([JSON.stringify({ meta: meta({ threshold: 0.45 }) })]), name: 'Line 3.zip' }]);
+    await h.store.getState().selectModel('lib1');
+    await h.store.getState().whenIdle();
+    await h.store.getState().applyModelThreshold(0.61, 'F1-optimal');
+    await h.store.getState().whenIdle();
+    const s = h.store.getState();
+    expect(s.errors).toEqual([]);
+    expect(s).toMatchObject({ threshold: 0.61, thresholdSource: 'calibration' });
+    expect(s.meta?.calibration).toMatchObject({ threshold: 0.61, n: 10, mean: 0.3 });
+    expect(s.meta?.calibration?.rule).toMatch(/^F1-optimal, from an evaluation of 6 labelled images/);
+    expect(h.client.library.find((m) => m.id === 'lib1')?.threshold).toBe(0.61);
+    expect(s.library.find((m) => m.id === 'lib1')?.threshold).toBe(0.61);
+    // the model's default threshold is now the stored one
+    s.setThreshold(0.1);
+    s.resetThreshold();
+    expect(h.store.getState().threshold).toBe(0.61);
+  });
+
+  it('the inspected batch as CSV: file, score, verdict, regions and the settings', async () => {
+    const h = setup();
+    await started(h);
+    await addAndWait(h, file('low.png', '10,3,3'), file('high.png', '200,8,8'));
+    const s = h.store.getState();
+    const csv = (await inspectedCsv(s, { now: () => 0, yieldToUi: async () => undefined }, new Date('2026-12-02T00:00:00Z'))).trim().split('\n');
+    expect(csv[0]).toBe('file,score,verdict,regions,region_list,model,threshold,sigma,scales,date');
+    expect(csv).toHaveLength(3);
+    const high = csv[1].split(',');
+    expect(high[0]).toBe('high.png');
+    expect(high[2]).toBe('anomaly');
+    expect(Number(high[3])).toBeGreaterThanOrEqual(1);
+    expect(csv[2]).toMatch(/^low\.png,[\d.e-]+,ok,0,,Woven fabric,0\.45,4,2 3,2026-12-02T00:00:00\.000Z$/);
+    await s.exportInspectedCsv();
+    expect(h.saved.map((f) => f.fileName)).toEqual(['inspected-images.csv']);
   });
 });

@@ -6,6 +6,7 @@
 import { inspectedCsv } from './batch-report';
 import { labelFolder, LabelledFolderError } from '../data/labelled-folder';
 import { EvaluationCancelled, runEvaluation, type EvalFile, type EvaluationResult } from './evaluation-run';
+import { scoreStatistics } from '../metrics';
 import { describeFailure } from './failures';
 import type { SliceCreator } from './runtime';
 import { selectActiveModel } from './selectors';
@@ -40,9 +41,13 @@ export interface EvaluationSlice {
   cancelEvaluation(): void;
   /**
    * Makes `threshold` the one in use: the viewer's threshold (verdicts of every listed image follow) and,
-   * when the active model is saved in the library, its saved copy's calibrated threshold.
+   * when the active model is saved in the library, its saved copy's calibrated threshold (meta.calibration:
+   * its statistics stay, threshold and rule change; a model without one gets the statistics of the
+   * evaluation's good images). `choice` names the rule, e.g. "No good image flagged".
    */
-  applyModelThreshold(threshold: number): Promise<void>;
+  applyModelThreshold(threshold: number, choice?: string): Promise<void>;
+  /** What the last applyModelThreshold did, for the tab to show. */
+  evalNotice: string | null;
   /** Downloads the CSV of the inspected images (Inspect tab): file, score, verdict, regions, model, threshold, σ, scales, date. */
   exportInspectedCsv(): Promise<void>;
 }
@@ -57,6 +62,7 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, r
     evalError: null,
     evalFolder: null,
     evalResult: null,
+    evalNotice: null,
 
     evaluateFolder: (files) =>
       rt.track(
@@ -118,10 +124,35 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, r
       if (get().evalStatus === 'running') cancelled = true;
     },
 
-    applyModelThreshold: async (threshold) => {
-      if (!Number.isFinite(threshold)) return;
-      get().setThreshold(threshold);
-    },
+    applyModelThreshold: (threshold, choice = 'chosen threshold') =>
+      rt.track(
+        (async () => {
+          if (!Number.isFinite(threshold)) return;
+          const s = get();
+          const entry = selectActiveModel(s);
+          get().setThreshold(threshold);
+          if (!entry || entry.source.kind !== 'indexeddb' || entry.unsaved || !s.meta) {
+            set({ evalNotice: `Threshold ${threshold.toFixed(4)} applied to ${entry?.title ?? 'the model'} for this session (only models in "Your models" keep it).` });
+            return;
+          }
+          const result = s.evalResult;
+          const rule = `${choice}, from an evaluation of ${result?.rows.length ?? 0} labelled images (${(result?.date ?? new Date().toISOString()).slice(0, 10)})`;
+          const good = result?.rows.filter((r) => r.label === 0).map((r) => r.score) ?? [];
+          const calibration = s.meta.calibration
+            ? { ...s.meta.calibration, threshold, rule }
+            : { ...scoreStatistics(good.length > 0 ? good : [threshold]), threshold, rule };
+          try {
+            const info = await rt.services.client.setModelCalibration(entry.id, calibration);
+            if (get().activeModelId === entry.id) {
+              set((st) => ({ meta: info.meta, modelInfo: st.modelInfo ? { ...st.modelInfo, meta: info.meta } : st.modelInfo, threshold, thresholdSource: 'calibration' }));
+            }
+            set({ evalNotice: `Threshold ${threshold.toFixed(4)} applied and stored with "${info.name}".` });
+            await get().refreshLibrary();
+          } catch (e) {
+            rt.errors.push(`The threshold is in use but could not be stored with "${entry.title}": ${describeFailure(e).message}`);
+          }
+        })(),
+      ),
 
     exportInspectedCsv: () =>
       rt.track(

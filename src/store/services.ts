@@ -18,6 +18,7 @@ import type {
   TrainResult,
   WorkerEvent,
 } from '../worker/protocol';
+import type { ScoreCalibration } from '../engine/model-meta';
 import type { InspectImage } from './types';
 
 /** The part of src/worker/inference-client's InferenceClient the store calls. */
@@ -34,6 +35,8 @@ export interface InferenceService {
   listModels(): Promise<LibraryListing>;
   renameModel(modelId: string, name: string): Promise<LibraryModelInfo>;
   deleteModel(modelId: string): Promise<void>;
+  /** Replaces a library model's meta.calibration (its threshold); the loaded model's meta follows. */
+  setModelCalibration(modelId: string, calibration: ScoreCalibration): Promise<LibraryModelInfo>;
   /** Saves the active, trained and not yet saved model; the active model takes the returned id. */
   saveTrained(name: string): Promise<LibraryModelInfo>;
   exportModel(target?: ExportTarget): Promise<ExportResult>;

@@ -243,6 +243,15 @@ export class FakeClient implements InferenceService {
     return this.library[i];
   }
 
+  async setModelCalibration(modelId: string, calibration: ModelMeta['calibration']): Promise<LibraryModelInfo> {
+    const i = this.library.findIndex((m) => m.id === modelId);
+    if (i < 0) throw Object.assign(new Error(`no model "${modelId}" in the library`), { kind: 'model' });
+    const meta = { ...this.library[i].meta, calibration };
+    this.library[i] = { ...this.library[i], meta, threshold: calibration?.threshold ?? null };
+    if (this.metas[modelId]) this.metas[modelId] = meta;
+    return this.library[i];
+  }
+
   async deleteModel(modelId: string): Promise<void> {
     this.library = this.library.filter((m) => m.id !== modelId);
   }

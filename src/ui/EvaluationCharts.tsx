@@ -3,7 +3,7 @@
  * curve up to its FPR limit of 0.3, and the score histograms of good and defective images with the
  * threshold (the paper's Fig. 5). Each can be saved as a PNG of its canvas.
  */
-import { useMemo, useRef, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import uPlot from 'uplot';
 import type { EvaluationResult } from '../store';
 import { histogramBins } from './chart-data';
@@ -162,17 +162,29 @@ function ScoreHistogram({ result, threshold, setBox }: { result: EvaluationResul
   );
 }
 
+/** Mounts `n` things one per task: three charts built in one task would block the page for their sum. */
+function useStaggered(n: number): number {
+  const [shown, setShown] = useState(1);
+  useEffect(() => {
+    if (shown >= n) return;
+    const t = setTimeout(() => setShown((k) => k + 1), 0);
+    return () => clearTimeout(t);
+  }, [shown, n]);
+  return shown;
+}
+
 export function EvaluationCharts({ result, threshold }: { result: EvaluationResult; threshold: number }) {
+  const shown = useStaggered(3);
   return (
     <div className="eval-charts">
       <ChartBox title="ROC" file="evaluation-roc.png" testId="eval-roc">
         {(setBox) => <RocChart result={result} setBox={setBox} />}
       </ChartBox>
       <ChartBox title="PRO vs FPR (limit 0.3)" file="evaluation-pro.png" testId="eval-pro">
-        {(setBox) => <ProChart result={result} setBox={setBox} />}
+        {(setBox) => (shown >= 2 ? <ProChart result={result} setBox={setBox} /> : <div className="chart" />)}
       </ChartBox>
       <ChartBox title="Image scores" file="evaluation-histogram.png" testId="eval-histogram">
-        {(setBox) => <ScoreHistogram result={result} threshold={threshold} setBox={setBox} />}
+        {(setBox) => (shown >= 3 ? <ScoreHistogram result={result} threshold={threshold} setBox={setBox} /> : <div className="chart" />)}
       </ChartBox>
     </div>
   );

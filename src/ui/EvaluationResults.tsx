@@ -28,7 +28,7 @@ function stem(result: EvaluationResult): string {
 }
 
 export function EvaluationResults({ result }: { result: EvaluationResult }) {
-  const { threshold, applyThreshold } = useInspector(useShallow((s) => ({ threshold: s.threshold, applyThreshold: s.applyModelThreshold })));
+  const { threshold, applyThreshold, notice } = useInspector(useShallow((s) => ({ threshold: s.threshold, applyThreshold: s.applyModelThreshold, notice: s.evalNotice })));
   const [fprTarget, setFprTarget] = useState(0.05);
   const table = useMemo(() => defectTable(result, threshold), [result, threshold]);
   const choices = useMemo(() => thresholdChoices(result, threshold, fprTarget), [result, threshold, fprTarget]);
@@ -133,7 +133,7 @@ export function EvaluationResults({ result }: { result: EvaluationResult }) {
                     className="button button-small"
                     data-testid={`eval-apply-${c.id}`}
                     disabled={c.confusion.threshold === threshold}
-                    onClick={() => void applyThreshold(c.confusion.threshold)}
+                    onClick={() => void applyThreshold(c.confusion.threshold, c.label)}
                   >
                     Apply
                   </button>
@@ -143,6 +143,9 @@ export function EvaluationResults({ result }: { result: EvaluationResult }) {
           ))}
         </tbody>
       </table>
+      <p className="small" role="status" aria-live="polite" data-testid="eval-notice">
+        {notice ?? ''}
+      </p>
     </section>
   );
 }

@@ -42,6 +42,17 @@ export class LibraryService {
     return info;
   }
 
+  /** Stores a new calibration (threshold) in a library model's meta.json; the loaded model's meta follows. */
+  async setCalibration(modelId: string, calibration: ModelMeta['calibration']): Promise<LibraryModelInfo> {
+    const info = await this.library.setCalibration(modelId, calibration);
+    const m = this.active.current;
+    if (m && m.info.id === modelId) {
+      m.info = { ...m.info, meta: info.meta };
+      if (m.request.source.kind === 'memory') m.request.source.meta = info.meta;
+    }
+    return info;
+  }
+
   /** Deletes a library model. If it is the loaded model, it stays loaded, now held in memory only. */
   async remove(modelId: string): Promise<void> {
     await this.library.remove(modelId);

@@ -20,6 +20,7 @@ import type {
   MemoryResult, ModelSource, PixelsMessage, WorkerError,
 } from './types';
 import type { TrainProgress, TrainRequestOptions, TrainResult } from './training-types';
+import type { ScoreCalibration } from '../engine/model-meta';
 
 export type * from './types';
 export type * from './training-types';
@@ -45,6 +46,8 @@ export interface WorkerApi {
   listModels(req: NoFields): Promise<LibraryListing>;
   renameModel(req: { modelId: string; name: string }): Promise<LibraryModelInfo>;
   deleteModel(req: { modelId: string }): Promise<null>;
+  /** Replaces a library model's meta.calibration (a threshold chosen from an evaluation). */
+  setModelCalibration(req: { modelId: string; calibration: ScoreCalibration }): Promise<LibraryModelInfo>;
   /** Saves the active model when it lives only in memory (trained, not saved yet). */
   saveTrained(req: { name: string }): Promise<LibraryModelInfo>;
   exportModel(req: { target: ExportTarget }): Promise<ExportResult>;
