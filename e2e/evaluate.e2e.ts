@@ -187,6 +187,8 @@ describe('evaluate a labelled folder in the browser', () => {
     expect(t).toBe(Math.max(...goodScores));
     await page.getByTestId('eval-apply-no-good-flagged').click();
     await expect.poll(() => page.evaluate(() => (window as unknown as { __rdInspector: { store: { getState(): { threshold: number } } } }).__rdInspector.store.getState().threshold)).toBe(t);
+    // The imported bundle lives in "Your models": its saved copy keeps the threshold.
+    await expect.poll(() => page.getByTestId('eval-notice').textContent(), { timeout: 30_000 }).toMatch(/stored with/);
     const current = page.locator('[data-testid="eval-threshold-table"] tr[data-choice="current"]');
     expect(await current.getAttribute('data-fp')).toBe('0');
     expect(Number(await page.locator('[data-testid="eval-defect-table"] tr[data-defect="good"] td[data-passed]').getAttribute('data-passed'))).toBe(1);
