@@ -19,7 +19,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, '.cache', 'eval-browser-dist');
 
 const USAGE = `usage: npm run eval:browser -- --data <category dir> --model <bundle dir> [options]
-  --backend B     wasm | webgl | webgpu: the app's ?backend= (default wasm; without it the app picks its own)
+  --backend B     wasm | webgl | webgpu: the app's ?backend= (default wasm); auto: no ?backend=, the app picks as for a user
   --timeout MIN   for the whole evaluation (default 30)
   --no-build      serve the previous build in .cache/eval-browser-dist as it is
   --json          one JSON object on stdout (progress stays on stderr)`;
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   for (const f of ['model.json', 'weights.bin', 'meta.json']) {
     if (!existsSync(path.join(model, f))) throw new UserError(`--model: ${path.join(model, f)} is missing (a bundle folder holds model.json, weights.bin, meta.json)`);
   }
-  const backend = choiceOption(a.backend, 'backend', 'wasm', ['wasm', 'webgl', 'webgpu'] as const);
+  const backend = choiceOption(a.backend, 'backend', 'wasm', ['wasm', 'webgl', 'webgpu', 'auto'] as const);
   const timeoutMs = intOption(a.timeout, 'timeout', 30, 1, 24 * 60) * 60_000;
   const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const server = await startPreview(OUT_DIR);
   const browser = await launchChromium();
   try {
-    const app = await openApp(browser, server.baseUrl, `?backend=${backend}`);
+    const app = await openApp(browser, server.baseUrl, backend === 'auto' ? '' : `?backend=${backend}`);
     log(`importing ${model}…`);
     await importAndUseBundle(app.page, model, timeoutMs);
     log(`evaluating ${data}…`);
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     await evaluateFolder(app.page, data, timeoutMs);
     const { text } = await downloadText(app.page, 'eval-export-json');
     const report = JSON.parse(text) as Record<string, unknown>;
+    const used = (await app.page.getByTestId('backend-badge').textContent())?.trim().toLowerCase() ?? backend;
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const out = {
       category: path.basename(data),
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
       pro_error_bound: report.pro_error_bound,
       sigma: report.sigma,
       scales: report.scales,
-      backend,
+      backend: used,
       date: report.date,
     };
     if (app.crashed()) throw new Error('the page crashed during the evaluation');
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify(out) + '\n');
     } else {
       const f = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
-      console.log(`${out.category}: image AUROC ${f(out.image_auroc)}, pixel AUROC ${f(out.pixel_auroc)}, PRO ${f(out.pro)} (${String(out.n_images)} images, ${String(out.n_pixel_images)} with pixel labels; in Chromium on ${backend})`);
+      console.log(`${out.category}: image AUROC ${f(out.image_auroc)}, pixel AUROC ${f(out.pixel_auroc)}, PRO ${f(out.pro)} (${String(out.n_images)} images, ${String(out.n_pixel_images)} with pixel labels; in Chromium on ${used})`);
     }
     await app.context.close();
   } finally {

@@ -92,6 +92,28 @@ describe('PixelStatistics', () => {
     expect(fwd.kilobytes).toBeLessThan(2048);
   });
 
+  it('keeps bounded memory for 1000 images at 256² (nothing per image is kept)', () => {
+    const n = 256;
+    const base = Float32Array.from({ length: n * n }, (_, i) => 0.05 + 0.3 * Math.abs(Math.sin(i / 977)) + 0.1 * Math.abs(Math.cos(i / 131)));
+    const mask = new Uint8Array(n * n);
+    for (let y = 100; y < 130; y++) mask.fill(255, y * n + 100, y * n + 140);
+    const s = new PixelStatistics();
+    const map = new Float32Array(n * n);
+    let after50 = 0;
+    for (let k = 0; k < 1000; k++) {
+      if (k === 50) after50 = s.kilobytes; // every gain (k % 50) has been seen
+      const gain = 1 + (k % 50) / 100;
+      for (let i = 0; i < map.length; i++) map[i] = base[i] * gain + (mask[i] && k % 2 ? 0.2 : 0);
+      s.add(map, k % 2 ? mask : null, n, n);
+    }
+    expect(s.imageCount).toBe(1000);
+    expect(s.regionCount).toBe(500);
+    // Memory follows the octaves the scores use (96 KiB per quarter octave), not the number of images.
+    expect(s.kilobytes).toBe(after50);
+    expect(s.kilobytes).toBeLessThan(4096);
+    expect(s.pro().value).toBeGreaterThan(0);
+  });
+
   it('gives monotone curves from (0, 0); the PRO curve ends at the FPR limit', () => {
     const { maps, masks } = dataset(5, 12);
     const s = streamed(maps, masks);

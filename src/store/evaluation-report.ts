@@ -85,6 +85,7 @@ export function evaluationJson(result: EvaluationResult, threshold: number, fprT
     n_anomalous_without_mask: result.nAnomalousWithoutMask,
     pixel_auroc_error_bound: result.pixelAuroc?.errorBound ?? null,
     pro_error_bound: result.pro?.errorBound ?? null,
+    histogram_kib: result.histogramKiB,
     model: settings.modelTitle,
     model_id: settings.modelId,
     sigma: settings.sigma,
