@@ -14,6 +14,7 @@ import { Gallery } from './Gallery';
 import { Header } from './Header';
 import { ImageList } from './ImageList';
 import { filesOf, isFileDrag } from './file-drop';
+import { folderFilesOfDrop } from './folder-files';
 import { InputPanel } from './InputPanel';
 import { LibraryPanel } from './LibraryPanel';
 import { SHORTCUT_HELP, shortcutFor } from './shortcuts';
@@ -82,6 +83,13 @@ function useGlobalInput(store: InspectorStore, tabRef: { readonly current: TabId
     const onDrop = (e: DragEvent) => {
       if (!isFileDrag(e) || e.defaultPrevented) return;
       e.preventDefault();
+      // On the Evaluate tab a drop anywhere is a labelled folder to evaluate.
+      if (tabRef.current === 'evaluate' && e.dataTransfer) {
+        void folderFilesOfDrop(e.dataTransfer).then((files) => {
+          if (files.length > 0) void store.getState().evaluateFolder(files);
+        });
+        return;
+      }
       const files = filesOf(e.dataTransfer?.files);
       if (files.length > 0) openAnywhere(store, files, tabRef.current);
     };
