@@ -4,7 +4,7 @@ import { auroc, perRegionOverlap } from '../metrics';
 import { evaluationCsv, evaluationJson, thresholdChoices } from './evaluation-report';
 import type { FolderFile } from './evaluation-slice';
 import { inspectedCsv } from './batch-report';
-import { FakeClient, addAndWait, file, meta, setup, SIZE, started } from './test-support';
+import { FakeClient, addAndWait, file, meta, setup, SIZE, started, withTrainImages } from './test-support';
 
 /** The fake decoder reads "amp,x,y": amp sets the map's bump height, (x, y) its place; a mask "255" marks pixel 0 of an 8×8 image. */
 function folder(): FolderFile[] {
@@ -155,6 +155,25 @@ describe('inspector store: evaluation', () => {
     s.setThreshold(0.1);
     s.resetThreshold();
     expect(h.store.getState().threshold).toBe(0.61);
+  });
+
+  it('applying a threshold to a trained, unsaved model keeps it with the model; saving stores it', async () => {
+    const h = setup();
+    await started(h);
+    await withTrainImages(h, 6);
+    await h.store.getState().startTraining();
+    await h.store.getState().whenIdle();
+    expect(h.store.getState().activeModelId).toBe('trained-1');
+    await h.store.getState().evaluateFolder(folder());
+    await h.store.getState().whenIdle();
+    await h.store.getState().applyModelThreshold(0.52, 'F1-optimal');
+    await h.store.getState().whenIdle();
+    expect(h.store.getState().evalNotice).toMatch(/when you save it/);
+    expect(h.store.getState().meta?.calibration?.threshold).toBe(0.52);
+    const saved = await h.store.getState().saveActiveModel('Line 4');
+    await h.store.getState().whenIdle();
+    expect(saved).not.toBeNull();
+    expect(h.client.library.find((m) => m.name === 'Line 4')?.meta.calibration?.threshold).toBe(0.52);
   });
 
   it('the inspected batch as CSV: file, score, verdict, regions and the settings', async () => {

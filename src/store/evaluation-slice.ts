@@ -131,7 +131,7 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, r
           const s = get();
           const entry = selectActiveModel(s);
           get().setThreshold(threshold);
-          if (!entry || entry.source.kind !== 'indexeddb' || entry.unsaved || !s.meta) {
+          if (!entry || !(entry.source.kind === 'indexeddb' || entry.unsaved) || !s.meta) {
             set({ evalNotice: `Threshold ${threshold.toFixed(4)} applied to ${entry?.title ?? 'the model'} for this session (only models in "Your models" keep it).` });
             return;
           }
@@ -142,12 +142,16 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, r
             ? { ...s.meta.calibration, threshold, rule }
             : { ...scoreStatistics(good.length > 0 ? good : [threshold]), threshold, rule };
           try {
-            const info = await rt.services.client.setModelCalibration(entry.id, calibration);
+            const { meta, saved } = await rt.services.client.setModelCalibration(entry.id, calibration);
             if (get().activeModelId === entry.id) {
-              set((st) => ({ meta: info.meta, modelInfo: st.modelInfo ? { ...st.modelInfo, meta: info.meta } : st.modelInfo, threshold, thresholdSource: 'calibration' }));
+              set((st) => ({ meta, modelInfo: st.modelInfo ? { ...st.modelInfo, meta } : st.modelInfo, threshold, thresholdSource: 'calibration' }));
             }
-            set({ evalNotice: `Threshold ${threshold.toFixed(4)} applied and stored with "${info.name}".` });
-            await get().refreshLibrary();
+            if (saved) {
+              set({ evalNotice: `Threshold ${threshold.toFixed(4)} applied and stored with "${saved.name}".` });
+              await get().refreshLibrary();
+            } else {
+              set({ evalNotice: `Threshold ${threshold.toFixed(4)} applied to the trained model; it is stored with it when you save it.` });
+            }
           } catch (e) {
             rt.errors.push(`The threshold is in use but could not be stored with "${entry.title}": ${describeFailure(e).message}`);
           }

@@ -6,6 +6,7 @@ import type {
   BackendInfo,
   BackendName,
   BundleFileMessage,
+  CalibrationUpdate,
   ExportResult,
   ExportTarget,
   InferResult,
@@ -35,8 +36,8 @@ export interface InferenceService {
   listModels(): Promise<LibraryListing>;
   renameModel(modelId: string, name: string): Promise<LibraryModelInfo>;
   deleteModel(modelId: string): Promise<void>;
-  /** Replaces a library model's meta.calibration (its threshold); the loaded model's meta follows. */
-  setModelCalibration(modelId: string, calibration: ScoreCalibration): Promise<LibraryModelInfo>;
+  /** Replaces the meta.calibration (threshold) of a library model or of the active unsaved one; the loaded model's meta follows. */
+  setModelCalibration(modelId: string, calibration: ScoreCalibration): Promise<CalibrationUpdate>;
   /** Saves the active, trained and not yet saved model; the active model takes the returned id. */
   saveTrained(name: string): Promise<LibraryModelInfo>;
   exportModel(target?: ExportTarget): Promise<ExportResult>;

@@ -4,7 +4,7 @@
  * Every rejection is a WorkerFailure carrying the protocol's ErrorKind.
  */
 import type {
-  BackendInfo, BackendName, BundleFileMessage, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
   MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
 } from './protocol';
 import type { ScoreCalibration } from '../engine/model-meta';
@@ -122,8 +122,8 @@ export class InferenceClient {
     return this.call('renameModel', { modelId, name });
   }
 
-  /** Replaces a library model's calibration (threshold) in its meta.json; a loaded model's meta follows. */
-  setModelCalibration(modelId: string, calibration: ScoreCalibration): Promise<LibraryModelInfo> {
+  /** Replaces the calibration (threshold) in a library model's or the active unsaved model's meta.json; a loaded model's meta follows. */
+  setModelCalibration(modelId: string, calibration: ScoreCalibration): Promise<CalibrationUpdate> {
     return this.call('setModelCalibration', { modelId, calibration });
   }
 
