@@ -6,6 +6,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createCameraSlice } from './camera-slice';
 import { createEngineSlice } from './engine-slice';
 import { createErrorsSlice } from './errors-slice';
+import { createEvaluationSlice } from './evaluation-slice';
 import { createImagesSlice } from './images-slice';
 import { createLibrarySlice } from './library-slice';
 import { createModelsSlice } from './models-slice';
@@ -32,6 +33,7 @@ export function createInspectorStore(services: StoreServices): InspectorStore {
       ...createTrainSetupSlice(set, get, rt),
       ...createTrainingSlice(set, get, rt),
       ...createCameraSlice(set, get, rt),
+      ...createEvaluationSlice(set, get, rt),
     };
   });
 }

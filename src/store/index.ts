@@ -24,3 +24,8 @@ export { MODEL_INDEX_PATH, SAMPLE_INDEX_PATH } from './indices';
 export { checkTrainSettings, DEFAULT_TRAIN_SETTINGS, MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, TRAIN_PRESET_IDS, TRAIN_PRESETS } from './train-setup-slice';
 export { appendLoss, selectTrainBlocker, trainFraction } from './training-slice';
 export { checkThreshold, clampSigma, defaultThreshold, fusionOf, scalesFromMeta, scoreKey, SIGMA_MAX, SIGMA_MIN, SIGMA_STEP, THRESHOLD_MIN } from './viewer-slice';
+export type { EvaluationSlice, EvalProgress, EvalStatus, FolderFile } from './evaluation-slice';
+export type { EvalRow, EvalSettings, EvaluationResult } from './evaluation-run';
+export { mapRegionRows, regionRowsOf, regionText, type RegionRow } from './region-rows';
+export { defectTable, evaluationCsv, evaluationJson, scalesList, thresholdChoices } from './evaluation-report';
+export type { DefectRow, ThresholdChoice, ThresholdChoiceId } from './evaluation-report';

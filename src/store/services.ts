@@ -6,6 +6,7 @@ import type {
   BackendInfo,
   BackendName,
   BundleFileMessage,
+  CalibrationUpdate,
   ExportResult,
   ExportTarget,
   InferResult,
@@ -19,6 +20,7 @@ import type {
   WorkerEvent,
 } from '../worker/protocol';
 import type { CameraService, SettingsStore } from './camera-types';
+import type { ScoreCalibration } from '../engine/model-meta';
 import type { InspectImage } from './types';
 
 /** The part of src/worker/inference-client's InferenceClient the store calls. */
@@ -35,6 +37,8 @@ export interface InferenceService {
   listModels(): Promise<LibraryListing>;
   renameModel(modelId: string, name: string): Promise<LibraryModelInfo>;
   deleteModel(modelId: string): Promise<void>;
+  /** Replaces the meta.calibration (threshold) of a library model or of the active unsaved one; the loaded model's meta follows. */
+  setModelCalibration(modelId: string, calibration: ScoreCalibration): Promise<CalibrationUpdate>;
   /** Saves the active, trained and not yet saved model; the active model takes the returned id. */
   saveTrained(name: string): Promise<LibraryModelInfo>;
   exportModel(target?: ExportTarget): Promise<ExportResult>;

@@ -5,6 +5,7 @@
 import type { CameraSlice } from './camera-slice';
 import type { EngineSlice } from './engine-slice';
 import type { ErrorsSlice } from './errors-slice';
+import type { EvaluationSlice } from './evaluation-slice';
 import type { ImagesSlice } from './images-slice';
 import type { LibrarySlice } from './library-slice';
 import type { ModelsSlice } from './models-slice';
@@ -12,4 +13,4 @@ import type { TrainSetupSlice } from './train-setup-slice';
 import type { TrainingSlice } from './training-slice';
 import type { ViewerSlice } from './viewer-slice';
 
-export type InspectorState = ModelsSlice & LibrarySlice & ImagesSlice & ViewerSlice & EngineSlice & ErrorsSlice & TrainSetupSlice & TrainingSlice & CameraSlice;
+export type InspectorState = ModelsSlice & LibrarySlice & ImagesSlice & ViewerSlice & EngineSlice & ErrorsSlice & TrainSetupSlice & TrainingSlice & CameraSlice & EvaluationSlice;

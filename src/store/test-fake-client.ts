@@ -9,6 +9,7 @@ import type {
   BackendInfo,
   BackendName,
   BundleFileMessage,
+  CalibrationUpdate,
   ExportResult,
   ExportTarget,
   InferResult,
@@ -242,6 +243,19 @@ export class FakeClient implements InferenceService {
     if (i < 0) throw Object.assign(new Error(`no model "${modelId}" in the library`), { kind: 'model' });
     this.library[i] = { ...this.library[i], name };
     return this.library[i];
+  }
+
+  async setModelCalibration(modelId: string, calibration: ModelMeta['calibration']): Promise<CalibrationUpdate> {
+    if (this.unsaved.has(modelId)) {
+      this.metas[modelId] = { ...this.metas[modelId], calibration };
+      return { meta: this.metas[modelId], saved: null };
+    }
+    const i = this.library.findIndex((m) => m.id === modelId);
+    if (i < 0) throw Object.assign(new Error(`no model "${modelId}" in the library`), { kind: 'model' });
+    const meta = { ...this.library[i].meta, calibration };
+    this.library[i] = { ...this.library[i], meta, threshold: calibration?.threshold ?? null };
+    if (this.metas[modelId]) this.metas[modelId] = meta;
+    return { meta, saved: this.library[i] };
   }
 
   async deleteModel(modelId: string): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * The page: header (model, backend), error banner, and three views as tabs — Inspect (inputs + samples +
- * image list on the left, the viewer on the right), Teach (fine-tuning on your normal images) and Your
+ * The page: header (model, backend), error banner, and four views as tabs — Inspect (inputs + samples +
+ * image list on the left, the viewer on the right), Teach (fine-tuning on your normal images), Evaluate (metrics and
+ * reports on a labelled folder) and Your
  * models (saved models, export, import). App-wide: paste, drop anywhere (model bundles are imported,
  * images inspected), keyboard shortcuts.
  */
@@ -8,11 +9,14 @@ import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent }
 import { trainFraction, type InspectorStore } from '../store';
 import { CameraToggle } from './CameraToggle';
 import { CameraView } from './CameraView';
+import { BatchExport } from './BatchExport';
 import { ErrorBanner } from './ErrorBanner';
+import { EvaluatePanel } from './EvaluatePanel';
 import { Gallery } from './Gallery';
 import { Header } from './Header';
 import { ImageList } from './ImageList';
 import { filesOf, isFileDrag } from './file-drop';
+import { folderFilesOfDrop } from './folder-files';
 import { InputPanel } from './InputPanel';
 import { LibraryPanel } from './LibraryPanel';
 import { SHORTCUT_HELP, shortcutFor } from './shortcuts';
@@ -20,10 +24,11 @@ import { StoreContext, useInspector, useInspectorStore } from './store-context';
 import { TrainPanel } from './TrainPanel';
 import { Viewer } from './Viewer';
 
-type TabId = 'inspect' | 'teach' | 'models';
+type TabId = 'inspect' | 'teach' | 'evaluate' | 'models';
 const TABS: readonly { id: TabId; label: string }[] = [
   { id: 'inspect', label: 'Inspect' },
   { id: 'teach', label: 'Teach' },
+  { id: 'evaluate', label: 'Evaluate' },
   { id: 'models', label: 'Your models' },
 ];
 
@@ -84,6 +89,13 @@ function useGlobalInput(store: InspectorStore, tabRef: { readonly current: TabId
     const onDrop = (e: DragEvent) => {
       if (!isFileDrag(e) || e.defaultPrevented) return;
       e.preventDefault();
+      // On the Evaluate tab a drop anywhere is a labelled folder to evaluate.
+      if (tabRef.current === 'evaluate' && e.dataTransfer) {
+        void folderFilesOfDrop(e.dataTransfer).then((files) => {
+          if (files.length > 0) void store.getState().evaluateFolder(files);
+        });
+        return;
+      }
       const files = filesOf(e.dataTransfer?.files);
       if (files.length > 0) openAnywhere(store, files, tabRef.current);
     };
@@ -163,6 +175,7 @@ function Shell() {
             <CameraToggle />
             <Gallery />
             <ImageList />
+            <BatchExport />
           </aside>
           {cameraOpen ? <CameraView /> : <Viewer />}
         </main>
@@ -170,6 +183,11 @@ function Shell() {
       {tab === 'teach' && (
         <main className="page-panel" role="tabpanel" id="panel-teach" aria-labelledby="tab-teach">
           <TrainPanel onInspect={() => setTab('inspect')} />
+        </main>
+      )}
+      {tab === 'evaluate' && (
+        <main className="page-panel" role="tabpanel" id="panel-evaluate" aria-labelledby="tab-evaluate">
+          <EvaluatePanel />
         </main>
       )}
       {tab === 'models' && (

@@ -5,9 +5,12 @@
  */
 import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { fusionOf, scoreKey, selectSelectedItem } from '../store';
+import { defectRegions } from '../metrics';
+import { fusionOf, regionRowsOf, scoreKey, selectSelectedItem } from '../store';
 import { createCursorChannel } from './CursorValue';
 import { heatCanvas } from './heatmap-draw';
+import { RegionList } from './RegionList';
+import { outlineCanvas } from './regions-draw';
 import { useInspector } from './store-context';
 import { colorRange } from './view-math';
 import { ViewerControls } from './ViewerControls';
@@ -54,6 +57,14 @@ export function Viewer() {
     return { canvas, ms: performance.now() - t0 };
   }, [smoothed, range, v.colormap]);
 
+  // Defect regions: connected areas of the smoothed map above the threshold, outlined and listed.
+  const image = item?.image ?? null;
+  const regions = useMemo(() => {
+    if (!smoothed || !image) return null;
+    const rm = defectRegions(smoothed.map.values, smoothed.map.size, smoothed.map.size, v.threshold);
+    return { rows: regionRowsOf(rm, image.originalWidth, image.originalHeight), outline: rm.regions.length > 0 ? outlineCanvas(rm) : null };
+  }, [smoothed, image, v.threshold]);
+
   return (
     <section data-testid="viewer" className="viewer" aria-label="Viewer">
       <ViewerControls />
@@ -63,9 +74,11 @@ export function Viewer() {
         heat={heat}
         smoothMs={smoothMs}
         modelStatus={v.modelStatus}
+        outline={regions?.outline ?? null}
         onCursor={cursor.set}
       />
       <ViewerReadout item={item} smoothed={smoothed?.map ?? null} heat={heat?.canvas ?? null} range={range} meta={v.meta} cursor={cursor} />
+      <RegionList regions={regions?.rows ?? null} threshold={v.threshold} />
     </section>
   );
 }

@@ -8,6 +8,7 @@ import { mapValueAt, type SmoothedMap } from '../data/map-render';
 import type { ImageItem } from '../store';
 import type { CursorInfo } from './CursorValue';
 import { drawView } from './heatmap-draw';
+import { drawOutlines } from './regions-draw';
 import { useInspector } from './store-context';
 import { useElementSize } from './use-element-size';
 import { contentSize, displaySize, hotSpot, pointerToImage, type Size } from './view-math';
@@ -18,10 +19,12 @@ interface ViewerStageProps {
   heat: { canvas: HTMLCanvasElement; ms: number } | null;
   smoothMs: number;
   modelStatus: string;
+  /** Outlines of the defect regions (map-size canvas), drawn over the view. */
+  outline: HTMLCanvasElement | null;
   onCursor: (c: CursorInfo) => void;
 }
 
-export function ViewerStage({ item, smoothed, heat, smoothMs, modelStatus, onCursor }: ViewerStageProps) {
+export function ViewerStage({ item, smoothed, heat, smoothMs, modelStatus, outline, onCursor }: ViewerStageProps) {
   const { mode, zoom, opacity, listed } = useInspector(
     useShallow((s) => ({ mode: s.mode, zoom: s.zoom, opacity: s.opacity, listed: s.items.length })),
   );
@@ -42,9 +45,10 @@ export function ViewerStage({ item, smoothed, heat, smoothMs, modelStatus, onCur
     const ctx = c.getContext('2d');
     if (!ctx) return;
     drawView(ctx, image?.bitmap ?? null, heat?.canvas ?? null, imgSize, mode, opacity);
+    if (outline) drawOutlines(ctx, outline, imgSize, mode);
     if (heat) c.dataset.renderMs = (smoothMs + heat.ms + (performance.now() - t0)).toFixed(2);
     else delete c.dataset.renderMs;
-  }, [image, heat, content, imgSize, mode, opacity, smoothMs]);
+  }, [image, heat, outline, content, imgSize, mode, opacity, smoothMs]);
 
   useEffect(() => onCursor(null), [item?.id, onCursor]);
 

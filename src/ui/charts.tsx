@@ -9,15 +9,15 @@ import 'uplot/dist/uPlot.min.css';
 import type { LossHistory, TrainCalibration } from '../store';
 import { histogramBins } from './chart-data';
 
-const AXIS = { stroke: '#9aa3ad', grid: { stroke: '#2c3137', width: 1 }, ticks: { stroke: '#353b42', width: 1 } };
+export const AXIS = { stroke: '#9aa3ad', grid: { stroke: '#2c3137', width: 1 }, ticks: { stroke: '#353b42', width: 1 } };
 const COLORS = { step: '#5aa9ff', epoch: '#ffb454', heldOut: '#46c35b', training: '#8e7dff', threshold: '#ff6b61' };
-const HEIGHT = 200;
+export const HEIGHT = 200;
 
 /**
  * A uPlot chart in a div that follows the div's width: created once with `options`, fed `data` on every
  * change, destroyed on unmount.
  */
-function useUplot(makeOptions: (width: number) => uPlot.Options, data: uPlot.AlignedData, redrawKey?: unknown) {
+export function useUplot(makeOptions: (width: number) => uPlot.Options, data: uPlot.AlignedData, redrawKey?: unknown) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const makeRef = useRef(makeOptions);

@@ -4,9 +4,10 @@
  * Every rejection is a WorkerFailure carrying the protocol's ErrorKind.
  */
 import type {
-  BackendInfo, BackendName, BundleFileMessage, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
   MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
 } from './protocol';
+import type { ScoreCalibration } from '../engine/model-meta';
 
 /** A dropped file (File from a drop or an <input type=file>) or bytes already read. */
 export type ImportFile = BundleFileMessage | (Blob & { readonly name: string });
@@ -119,6 +120,11 @@ export class InferenceClient {
   /** Renames a library model; its id stays. */
   renameModel(modelId: string, name: string): Promise<LibraryModelInfo> {
     return this.call('renameModel', { modelId, name });
+  }
+
+  /** Replaces the calibration (threshold) in a library model's or the active unsaved model's meta.json; a loaded model's meta follows. */
+  setModelCalibration(modelId: string, calibration: ScoreCalibration): Promise<CalibrationUpdate> {
+    return this.call('setModelCalibration', { modelId, calibration });
   }
 
   /** Deletes a library model (a loaded one stays loaded, in memory only). */

@@ -110,6 +110,7 @@ export class InferenceService {
       listModels: () => this.listModels(),
       renameModel: (r) => this.renameModel(r.modelId, r.name),
       deleteModel: async (r) => (await this.deleteModel(r.modelId), null),
+      setModelCalibration: (r) => this.libraryQueue.run(() => this.models.setCalibration(r.modelId, r.calibration)),
       saveTrained: (r) => this.saveTrained(r.name),
       exportModel: (r) => this.exportModel(r.target),
       importBundle: (r) => this.importBundle(r.files, r.teacherRoot, r.name),

@@ -17,7 +17,7 @@ import { bundleFileName, bundleTeacherMismatch, exportBundleZip, readBundle, typ
 import { InferenceError, rewordUnlessOom } from './errors';
 import type { ModelFileLoader } from './model-files';
 import type { ModelLibrary } from './model-library';
-import type { BundleFileMessage, ExportResult, ExportTarget, LibraryListing, LibraryModelInfo } from './types';
+import type { BundleFileMessage, CalibrationUpdate, ExportResult, ExportTarget, LibraryListing, LibraryModelInfo } from './types';
 
 export class LibraryService {
   constructor(
@@ -41,6 +41,31 @@ export class LibraryService {
       m.request.source.name = info.name;
     }
     return info;
+  }
+
+  /**
+   * A new calibration (threshold) for a model's meta.json: stored in the library for a library model; for
+   * the active model trained here and not saved yet, kept with it (a later save stores it). The loaded
+   * model's meta follows either way. Shipped models are read-only.
+   */
+  async setCalibration(modelId: string, calibration: ModelMeta['calibration']): Promise<CalibrationUpdate> {
+    const m = this.active.current;
+    const active = m && m.info.id === modelId ? m : null;
+    let saved: LibraryModelInfo | null = null;
+    let meta: ModelMeta;
+    if (active && active.request.source.kind === 'memory' && active.request.source.origin === 'memory') {
+      meta = { ...active.request.source.meta, calibration };
+    } else if (active && active.request.source.kind === 'url') {
+      throw new InferenceError('input', 'a model shipped with the app cannot store a threshold: use it for this session, or import its bundle into "Your models"');
+    } else {
+      saved = await this.library.setCalibration(modelId, calibration);
+      meta = saved.meta;
+    }
+    if (active) {
+      active.info = { ...active.info, meta };
+      if (active.request.source.kind === 'memory') active.request.source.meta = meta;
+    }
+    return { meta, saved };
   }
 
   /** Deletes a library model. If it is the loaded model, it stays loaded, now held in memory only. */

@@ -119,4 +119,17 @@ describe('ModelLibrary (tfjs IndexedDB handlers on fake-indexeddb)', () => {
     const broken: LibraryModule.ModelStorage = { ...real, list: () => Promise.reject(new Error('IndexedDB is disabled in private mode')) };
     await expect(new lib.ModelLibrary(broken).list()).rejects.toMatchObject({ kind: 'storage', message: 'could not list the saved models: IndexedDB is disabled in private mode' });
   });
+
+  it('setCalibration replaces the stored threshold and rule; weights, name and statistics stay', async () => {
+    const library = new lib.ModelLibrary();
+    const a = await library.save(artifactsOf([1, 2, 3]), meta(0.5), 'Line 9', 'trained');
+    const cal = { ...meta(0.5).calibration!, threshold: 0.62, rule: 'F1-optimal, from an evaluation' };
+    const info = await library.setCalibration(a.id, cal);
+    expect(info).toMatchObject({ id: a.id, name: 'Line 9', threshold: 0.62 });
+    const back = await library.load(a.id);
+    expect(back.meta.calibration).toEqual(cal);
+    expect(Array.from(new Float32Array(tf.io.CompositeArrayBuffer.join(back.artifacts.weightData!)))).toEqual([1, 2, 3]);
+    expect((await library.list()).models.find((m) => m.id === a.id)?.threshold).toBe(0.62);
+    await library.remove(a.id);
+  });
 });

@@ -196,6 +196,13 @@ export class ModelLibrary {
     return this.write(id, artifacts, { ...stored, name: clean }, `rename "${stored.name}"`, false);
   }
 
+  /** Replaces the stored meta.json's calibration (a threshold chosen from an evaluation); weights stay. */
+  async setCalibration(id: string, calibration: ModelMeta['calibration']): Promise<LibraryModelInfo> {
+    const { artifacts } = await this.load(id);
+    const stored = readMetadata(artifacts);
+    return this.write(id, artifacts, { ...stored, meta: { ...stored.meta, calibration } }, `store the threshold of "${stored.name}"`, false);
+  }
+
   async remove(id: string): Promise<void> {
     checkId(id);
     try {

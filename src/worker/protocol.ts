@@ -16,10 +16,11 @@
  * nothing imports in a circle); they are re-exported here for the store and the UI.
  */
 import type {
-  BackendInfo, BackendName, BundleFileMessage, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
   MemoryResult, ModelSource, PixelsMessage, WorkerError,
 } from './types';
 import type { TrainProgress, TrainRequestOptions, TrainResult } from './training-types';
+import type { ScoreCalibration } from '../engine/model-meta';
 
 export type * from './types';
 export type * from './training-types';
@@ -45,6 +46,8 @@ export interface WorkerApi {
   listModels(req: NoFields): Promise<LibraryListing>;
   renameModel(req: { modelId: string; name: string }): Promise<LibraryModelInfo>;
   deleteModel(req: { modelId: string }): Promise<null>;
+  /** Replaces the meta.calibration (a threshold chosen from an evaluation) of a library model or of the active unsaved one. */
+  setModelCalibration(req: { modelId: string; calibration: ScoreCalibration }): Promise<CalibrationUpdate>;
   /** Saves the active model when it lives only in memory (trained, not saved yet). */
   saveTrained(req: { name: string }): Promise<LibraryModelInfo>;
   exportModel(req: { target: ExportTarget }): Promise<ExportResult>;

@@ -109,6 +109,13 @@ export interface MemoryResult {
   numBytes: number;
 }
 
+/** What setModelCalibration changed: the model's meta, and its library entry when it is saved there. */
+export interface CalibrationUpdate {
+  meta: ModelMeta;
+  /** The stored library entry; null for a trained model not saved yet (a later save keeps the new meta). */
+  saved: LibraryModelInfo | null;
+}
+
 /** How a library model came to be. */
 export type LibraryOrigin = 'trained' | 'imported';
 
