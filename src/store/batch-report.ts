@@ -1,6 +1,7 @@
 /**
  * The CSV of an inspected batch (images without labels): per listed image its file, score, verdict,
- * defect regions at the threshold, and the model, threshold, σ, scales and date it was judged with.
+ * defect regions at the threshold, and the model, threshold, σ, scales and date it was judged with; then
+ * where the image came from ('file', or 'camera' with the capture time), so auto-captured frames are traceable.
  * Built in slices (regions need each image's smoothed map) so a long list does not block the page.
  */
 import type { Clock } from './runtime';
@@ -12,7 +13,7 @@ import { fusionOf } from './viewer-slice';
 
 const SLICE_MS = 24;
 
-export const BATCH_CSV_HEADER = ['file', 'score', 'verdict', 'regions', 'region_list', 'model', 'threshold', 'sigma', 'scales', 'date'] as const;
+export const BATCH_CSV_HEADER = ['file', 'score', 'verdict', 'regions', 'region_list', 'model', 'threshold', 'sigma', 'scales', 'date', 'source', 'captured_at'] as const;
 
 export async function inspectedCsv(s: InspectorState, clock: Clock, date = new Date()): Promise<string> {
   const model = selectActiveModel(s)?.title ?? '';
@@ -32,7 +33,7 @@ export async function inspectedCsv(s: InspectorState, clock: Clock, date = new D
       regions = String(rows.length);
       list = regionText(rows);
     }
-    lines.push(csvLine([item.name, score, verdict, regions, list, model, s.threshold, s.sigma, scales, date.toISOString()]));
+    lines.push(csvLine([item.name, score, verdict, regions, list, model, s.threshold, s.sigma, scales, date.toISOString(), item.origin ?? 'file', item.capturedAt ?? '']));
     if (clock.now() - t0 > SLICE_MS) {
       await clock.yieldToUi();
       t0 = clock.now();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CAMERA_ENDED_MESSAGE, cameraErrorMessage } from './camera-errors';
 import { AUTO_CAPTURE_INTERVAL_MS } from './camera-slice';
-import { scoreVerdict } from './selectors';
+import { inspectedCsv } from './batch-report';
+import { scoreVerdict, verdictOf } from './selectors';
 import { FakeCamera, MemorySettings, mediaError } from './test-fake-camera';
 import { addAndWait, file, setup, started } from './test-support';
 
@@ -181,6 +182,19 @@ describe('inspector store: live camera', () => {
     s().stopCamera();
     // The captured frame's bitmap was still released by the loop; the image owns its own copy.
     expect(camera.released).toBe(camera.session.grabs.length);
+  });
+
+  it('a captured frame is a row of the batch CSV, marked as a camera frame with its capture time', async () => {
+    const { camera, s } = await live();
+    camera.session.pushFrame(DEFECT);
+    await settle();
+    const id = await s().captureLive();
+    const item = s().items.find((i) => i.id === id)!;
+    s().stopCamera();
+    const csv = (await inspectedCsv(s(), { now: () => 0, yieldToUi: async () => undefined })).trim().split('\n');
+    const row = csv.find((line) => line.startsWith(item.name))!.split(',');
+    expect(row.slice(-2)).toEqual(['camera', item.capturedAt]);
+    expect(row[2]).toBe(verdictOf(item, s().threshold));
   });
 
   it('auto-capture adds frames above the threshold only, at most one per second', async () => {

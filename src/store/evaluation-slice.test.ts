@@ -182,13 +182,13 @@ describe('inspector store: evaluation', () => {
     await addAndWait(h, file('low.png', '10,3,3'), file('high.png', '200,8,8'));
     const s = h.store.getState();
     const csv = (await inspectedCsv(s, { now: () => 0, yieldToUi: async () => undefined }, new Date('2026-12-02T00:00:00Z'))).trim().split('\n');
-    expect(csv[0]).toBe('file,score,verdict,regions,region_list,model,threshold,sigma,scales,date');
+    expect(csv[0]).toBe('file,score,verdict,regions,region_list,model,threshold,sigma,scales,date,source,captured_at');
     expect(csv).toHaveLength(3);
     const high = csv[1].split(',');
     expect(high[0]).toBe('high.png');
     expect(high[2]).toBe('anomaly');
     expect(Number(high[3])).toBeGreaterThanOrEqual(1);
-    expect(csv[2]).toMatch(/^low\.png,[\d.e-]+,ok,0,,Woven fabric,0\.45,4,2 3,2026-12-02T00:00:00\.000Z$/);
+    expect(csv[2]).toMatch(/^low\.png,[\d.e-]+,ok,0,,Woven fabric,0\.45,4,2 3,2026-12-02T00:00:00\.000Z,file,$/);
     await s.exportInspectedCsv();
     expect(h.saved.map((f) => f.fileName)).toEqual(['inspected-images.csv']);
   });
