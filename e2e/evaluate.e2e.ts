@@ -235,9 +235,10 @@ describe('evaluate a labelled folder in the browser', () => {
     await screenshot(page, 'evaluate-viewer-regions');
 
     const batch = (await downloadText(page, 'export-inspected-csv')).text.trim().split('\n');
-    expect(batch[0]).toBe('file,score,verdict,regions,region_list,model,threshold,sigma,scales,date');
+    expect(batch[0]).toBe('file,score,verdict,regions,region_list,model,threshold,sigma,scales,date,source,captured_at');
     const row = csvFields(batch.find((l) => l.startsWith(`${name},`))!);
-    expect(row).toHaveLength(10);
+    expect(row).toHaveLength(12);
+    expect(row.slice(10)).toEqual(['file', '']);
     expect(Number(row[3])).toBe(Number(await page.getByTestId('region-list').getAttribute('data-count')));
     expect(row[4]).toContain(`${r.area}px`);
     const threshold = await page.evaluate(() => (window as unknown as { __rdInspector: { store: { getState(): { threshold: number } } } }).__rdInspector.store.getState().threshold);
