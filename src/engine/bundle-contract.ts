@@ -8,9 +8,9 @@
  * the reason in their own error type, so one rule has one wording everywhere.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Fusion } from './anomaly-map';
+import type { Fusion } from './fusion';
 import type { LossForm } from './loss';
-import { MODEL_FORMAT_VERSION, teacherMismatch, validateModelMeta, type ModelMeta, type ScoreCalibration, type TapInfo } from './model-meta';
+import { MODEL_FORMAT_VERSION, teacherMismatch, validateModelMeta, type ModelMeta, type ScoreCalibration, type ScoreStats, type TapInfo } from './model-meta';
 import { validateInputSize } from './preprocess';
 import type { StudentConfig } from './student';
 import type { TrainConfig } from './train';
@@ -105,17 +105,6 @@ export function checkBundle({ meta, teacher, student, artifacts }: BundleParts):
     }
   }
   return null;
-}
-
-/** Score statistics of a set of image scores (src/metrics' scoreStatistics has these fields). */
-export interface ScoreStats {
-  n: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  p95: number;
-  p99: number;
 }
 
 /** meta.calibration from the statistics behind a threshold, and the threshold with its rule. */

@@ -14,8 +14,8 @@ export interface TapInfo {
   channels: number;
 }
 
-export interface ScoreCalibration {
-  /** Image scores of the training images under the final weights. */
+/** Summary statistics of a set of image scores (src/metrics' scoreStatistics returns these and more). */
+export interface ScoreStats {
   n: number;
   mean: number;
   std: number;
@@ -23,6 +23,10 @@ export interface ScoreCalibration {
   max: number;
   p95: number;
   p99: number;
+}
+
+/** Statistics of the image scores behind the threshold (see below which images), the threshold and its rule. */
+export interface ScoreCalibration extends ScoreStats {
   /** Default decision threshold on the image score, and the rule that produced it. */
   threshold: number;
   rule: string;
