@@ -3,7 +3,7 @@
  * curve up to its FPR limit of 0.3, and the score histograms of good and defective images with the
  * threshold (the paper's Fig. 5). Each can be saved as a PNG of its canvas.
  */
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import uPlot from 'uplot';
 import type { EvaluationResult } from '../store';
 import { histogramBins } from './chart-data';
@@ -13,6 +13,21 @@ import { downloadBlob } from './heatmap-draw';
 
 const COLORS = { image: '#5aa9ff', pixel: '#ffb454', pro: '#46c35b', good: '#46c35b', defect: '#ff6b61', line: '#ff6b61' };
 const PRO_LIMIT = 0.3;
+
+/** The div a chart draws into: uPlot's ref, and the box the tab's PNG export reads the canvas from. */
+function ChartCanvas({ chartRef, setBox, label }: { chartRef: RefObject<HTMLDivElement | null>; setBox: (el: HTMLDivElement | null) => void; label: string }) {
+  return (
+    <div
+      ref={(el) => {
+        chartRef.current = el;
+        setBox(el);
+      }}
+      className="chart"
+      role="img"
+      aria-label={label}
+    />
+  );
+}
 
 function drawVertical(u: uPlot, x: number, color: string): void {
   const px = u.valToPos(x, 'x', true);
@@ -73,17 +88,7 @@ function RocChart({ result, setBox }: { result: EvaluationResult; setBox: (el: H
     }),
     data,
   );
-  return (
-    <div
-      ref={(el) => {
-        ref.current = el;
-        setBox(el);
-      }}
-      className="chart"
-      role="img"
-      aria-label={`ROC curves: image AUROC ${result.imageAuroc.toFixed(3)}${result.pixelAuroc ? `, pixel AUROC ${result.pixelAuroc.value.toFixed(3)}` : ''}`}
-    />
-  );
+  return <ChartCanvas chartRef={ref} setBox={setBox} label={`ROC curves: image AUROC ${result.imageAuroc.toFixed(3)}${result.pixelAuroc ? `, pixel AUROC ${result.pixelAuroc.value.toFixed(3)}` : ''}`} />;
 }
 
 function ProChart({ result, setBox }: { result: EvaluationResult; setBox: (el: HTMLDivElement | null) => void }) {
@@ -106,17 +111,7 @@ function ProChart({ result, setBox }: { result: EvaluationResult; setBox: (el: H
     }),
     data,
   );
-  return (
-    <div
-      ref={(el) => {
-        ref.current = el;
-        setBox(el);
-      }}
-      className="chart"
-      role="img"
-      aria-label={`PRO curve up to FPR ${PRO_LIMIT}: normalised area ${result.pro ? result.pro.value.toFixed(3) : 'n/a'}`}
-    />
-  );
+  return <ChartCanvas chartRef={ref} setBox={setBox} label={`PRO curve up to FPR ${PRO_LIMIT}: normalised area ${result.pro ? result.pro.value.toFixed(3) : 'n/a'}`} />;
 }
 
 function ScoreHistogram({ result, threshold, setBox }: { result: EvaluationResult; threshold: number; setBox: (el: HTMLDivElement | null) => void }) {
@@ -149,17 +144,7 @@ function ScoreHistogram({ result, threshold, setBox }: { result: EvaluationResul
     memo.data,
     threshold,
   );
-  return (
-    <div
-      ref={(el) => {
-        ref.current = el;
-        setBox(el);
-      }}
-      className="chart"
-      role="img"
-      aria-label={`Image scores of good and defective images, threshold ${threshold.toFixed(4)}`}
-    />
-  );
+  return <ChartCanvas chartRef={ref} setBox={setBox} label={`Image scores of good and defective images, threshold ${threshold.toFixed(4)}`} />;
 }
 
 /** Mounts `n` things one per task: three charts built in one task would block the page for their sum. */
