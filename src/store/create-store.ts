@@ -11,6 +11,7 @@ import { createModelsSlice } from './models-slice';
 import { createRuntime } from './runtime';
 import type { StoreServices } from './services';
 import type { InspectorState } from './state';
+import { createTeachAdviceSlice } from './teach-advice-slice';
 import { createTrainSetupSlice } from './train-setup-slice';
 import { createTrainingSlice } from './training-slice';
 import { createViewerSlice } from './viewer-slice';
@@ -30,6 +31,7 @@ export function createInspectorStore(services: StoreServices): InspectorStore {
       ...createErrorsSlice(set, get, rt),
       ...createTrainSetupSlice(set, get, rt),
       ...createTrainingSlice(set, get, rt),
+      ...createTeachAdviceSlice(set, get, rt),
     };
   });
 }

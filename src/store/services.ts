@@ -14,6 +14,7 @@ import type {
   LoadedModelInfo,
   ModelSource,
   PixelsMessage,
+  StepTiming,
   TrainRequestOptions,
   TrainResult,
   WorkerEvent,
@@ -29,6 +30,8 @@ export interface InferenceService {
   onEvent(listener: (e: WorkerEvent) => void): () => void;
   /** Fine-tunes the loaded model (progress as 'train-progress' events); copies the pixels. */
   train(images: PixelsMessage[], options: TrainRequestOptions): Promise<TrainResult>;
+  /** Times one training step of the loaded model at this batch size on the worker's backend. */
+  measureTrainStep(batchSize: number): Promise<StepTiming>;
   /** Stops a running training at its next step; true when one was running or queued. */
   cancelTraining(): Promise<boolean>;
   listModels(): Promise<LibraryListing>;

@@ -16,6 +16,7 @@ import type {
   LoadedModelInfo,
   ModelSource,
   PixelsMessage,
+  StepTiming,
   TrainProgress,
   TrainRequestOptions,
   TrainResult,
@@ -42,17 +43,21 @@ export function meta(over: { sigma?: number; scales?: number[]; threshold?: numb
   } as unknown as ModelMeta;
 }
 
-/** Synthetic raw maps: a bump at a pixel-dependent place, height = the image's first red byte / 100. */
+/**
+ * Synthetic raw maps: a bump at a pixel-dependent place, height = the image's first red byte / 100, on a
+ * floor raised everywhere by the first alpha byte / 100 (0 for the usual test images: "another product").
+ */
 function mapsFor(pixels: PixelsMessage, modelGain: number): InferResult['maps'] {
   const amp = (pixels.rgba[0] / 100) * modelGain;
   const cx = pixels.rgba[1] % SIZE;
   const cy = pixels.rgba[2] % SIZE;
+  const floor = pixels.rgba[3] / 100;
   const scales = [0, 1, 2].map((k) => {
     const m = new Float32Array(SIZE * SIZE);
     for (let y = 0; y < SIZE; y++) {
       for (let x = 0; x < SIZE; x++) {
         const d2 = (x - cx) ** 2 + (y - cy) ** 2;
-        m[y * SIZE + x] = 0.05 * (k + 1) + amp * (k + 1) * Math.exp(-d2 / (2 * (1 + k)));
+        m[y * SIZE + x] = floor + 0.05 * (k + 1) + amp * (k + 1) * Math.exp(-d2 / (2 * (1 + k)));
       }
     }
     return m;
@@ -179,9 +184,11 @@ export class FakeClient implements InferenceService {
   async train(images: PixelsMessage[], options: TrainRequestOptions): Promise<TrainResult> {
     this.trainCalls.push({ images: images.length, options });
     this.trainCancel = false;
-    const epochs = options.epochs;
     const stepsPerEpoch = 2;
-    const base = { type: 'train-progress' as const, epochs, elapsedMs: 10, etaMs: Number.NaN };
+    // Sized in steps (the panel) or epochs; the fake's epochs always hold 2 steps.
+    const epochs = options.epochs ?? Math.ceil((options.steps ?? 0) / stepsPerEpoch);
+    const totalSteps = options.steps ?? epochs * stepsPerEpoch;
+    const base = { type: 'train-progress' as const, epochs, totalSteps, elapsedMs: 10, etaMs: Number.NaN };
     const emit = (p: Partial<TrainProgress>) => this.emit({ ...base, phase: 'training', epoch: 0, step: 0, stepsPerEpoch, loss: Number.NaN, epochLosses: [], ...p } as TrainProgress);
     await Promise.resolve();
     emit({ phase: 'features', step: images.length, stepsPerEpoch: images.length });
@@ -194,6 +201,7 @@ export class FakeClient implements InferenceService {
           return { status: 'diverged', message: `training diverged at epoch ${e} step ${st} (loss NaN); kept the last good weights (the model loaded before training) — try a lower learning rate`, epoch: e, step: st, loss: Number.NaN, warnings, epochLosses, elapsedMs: 20 };
         }
         if (this.trainFailure instanceof Error) throw this.trainFailure;
+        if ((e - 1) * stepsPerEpoch + st > totalSteps) break;
         const loss = 1 / (e * stepsPerEpoch + st);
         losses.push(loss);
         // Like the worker: an event carries the epochs completed before its step.
@@ -224,6 +232,12 @@ export class FakeClient implements InferenceService {
     }
     const calibration = { heldOut: [0.2, 0.25], training: [0.1, 0.12, 0.15], threshold: 0.3, rule: 'held-out rule', optimistic: false };
     return { status: 'done', model, calibration, warnings, epochLosses, elapsedMs: 30, saved, ...(saveError ? { saveError } : {}) };
+  }
+
+  stepTimings: number[] = [];
+  async measureTrainStep(batchSize: number): Promise<StepTiming> {
+    this.stepTimings.push(batchSize);
+    return { backend: 'wasm', batchSize: Math.max(2, batchSize), stepMs: 1000, featureMs: 50 };
   }
 
   async cancelTraining(): Promise<boolean> {

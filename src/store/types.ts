@@ -107,6 +107,11 @@ export interface ImageItem {
   scoreKey: string | null;
   /** Time the last smoothing of this item took, ms. */
   smoothMs: number;
+  /**
+   * Median of the map under the model's default map settings (the ones its threshold was calibrated
+   * with); above that threshold the image is "not your product" (outsideNormalRange).
+   */
+  mapMedian: number | null;
   error: string | null;
   /** Retries after a backend failure (one is allowed: the worker may just have switched backends). */
   retries: number;
@@ -149,7 +154,8 @@ export type TrainStart = 'current' | 'fresh';
 /** What the training panel's fields hold. */
 export interface TrainSettings {
   start: TrainStart;
-  epochs: number;
+  /** Optimisation steps of the run. */
+  steps: number;
   learningRate: number;
   augment: boolean;
   /** Library name: a successful run is saved under it right away (empty: kept in memory, save later). */

@@ -156,7 +156,7 @@ function Shell() {
             <Gallery />
             <ImageList />
           </aside>
-          <Viewer />
+          <Viewer onTeach={() => setTab('teach')} />
         </main>
       )}
       {tab === 'teach' && (

@@ -2,6 +2,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { selectActiveModel, type InspectorState } from '../store';
 import { useInspector } from './store-context';
+import { confirmDiscardUnsaved } from './unsaved-guard';
 
 function modelStatusText(s: InspectorState): string {
   const model = selectActiveModel(s);
@@ -42,7 +43,7 @@ export function Header() {
   const active = models.find((m) => m.id === activeModelId);
   const choose = (id: string) => {
     // A trained model that was not saved lives only in the worker: choosing another one discards it.
-    if (active?.unsaved && id !== active.id && !window.confirm(`"${active.title}" is not saved. Choosing another model discards it. Continue?`)) return;
+    if (id !== active?.id && !confirmDiscardUnsaved(active, 'Choosing another model')) return;
     void selectModel(id);
   };
   const statusText = useInspector(modelStatusText);

@@ -5,7 +5,7 @@
  */
 import type {
   BackendInfo, BackendName, BundleFileMessage, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
-  MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
+  MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, StepTiming, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
 } from './protocol';
 
 /** A dropped file (File from a drop or an <input type=file>) or bytes already read. */
@@ -104,6 +104,11 @@ export class InferenceClient {
   train(images: PixelsMessage[], options: TrainRequestOptions, opts: { transfer?: boolean } = {}): Promise<TrainResult> {
     const transfer = opts.transfer ? [...new Set(images.map((p) => p.rgba.buffer))] : [];
     return this.call('train', { images, options }, transfer);
+  }
+
+  /** Times one training step of the loaded model at this batch size on the worker's backend. */
+  measureTrainStep(batchSize: number): Promise<StepTiming> {
+    return this.call('measureTrainStep', { batchSize });
   }
 
   /** Stops the running (and any queued) training at its next step; resolves true when there was one. */

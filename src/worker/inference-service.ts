@@ -106,6 +106,7 @@ export class InferenceService {
       dispose: async () => (await this.dispose(), null),
       loseDevice: async () => (await this.loseDevice(), null),
       train: (r) => this.train(r.images, r.options),
+      measureTrainStep: (r) => this.training.measureStep(r.batchSize),
       cancelTraining: async () => ({ cancelled: this.cancelTraining() }),
       listModels: () => this.listModels(),
       renameModel: (r) => this.renameModel(r.modelId, r.name),

@@ -19,7 +19,7 @@ import type {
   BackendInfo, BackendName, BundleFileMessage, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
   MemoryResult, ModelSource, PixelsMessage, WorkerError,
 } from './types';
-import type { TrainProgress, TrainRequestOptions, TrainResult } from './training-types';
+import type { StepTiming, TrainProgress, TrainRequestOptions, TrainResult } from './training-types';
 
 export type * from './types';
 export type * from './training-types';
@@ -40,6 +40,8 @@ export interface WorkerApi {
   loseDevice(req: NoFields): Promise<null>;
   /** Fine-tunes on normal images (see TrainResult); progress comes as 'train-progress' events. */
   train(req: { images: PixelsMessage[]; options: TrainRequestOptions }): Promise<TrainResult>;
+  /** Times one training step of the loaded model's student at this batch size on the active backend (step-probe.ts). */
+  measureTrainStep(req: { batchSize: number }): Promise<StepTiming>;
   /** Stops the running (or queued) training at the next step; answered at once. */
   cancelTraining(req: NoFields): Promise<{ cancelled: boolean }>;
   listModels(req: NoFields): Promise<LibraryListing>;
