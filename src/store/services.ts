@@ -3,6 +3,7 @@
  * fetch (src/ui/browser-services.ts); the unit tests pass fakes. None of it lives in the store's state.
  */
 import type {
+  BackendChoice,
   BackendInfo,
   BackendName,
   BundleFileMessage,
@@ -23,7 +24,8 @@ import type { InspectImage } from './types';
 
 /** The part of src/worker/inference-client's InferenceClient the store calls. */
 export interface InferenceService {
-  init(preferred?: BackendName): Promise<BackendInfo>;
+  /** `cached`: a measured backend choice of an earlier visit (the worker uses it when its key still holds). */
+  init(preferred?: BackendName, cached?: BackendChoice | null): Promise<BackendInfo>;
   loadModel(modelId: string, source: ModelSource, teacherRoot: string): Promise<LoadedModelInfo>;
   /** May transfer (detach) pixels.rgba.buffer: the store always passes a copy. */
   infer(pixels: PixelsMessage): Promise<InferResult>;
@@ -73,4 +75,9 @@ export interface StoreServices {
    * the first save to the model library. Failures are ignored.
    */
   requestPersistence?(): Promise<boolean>;
+  /** Where the worker's measured backend choice is kept between visits (localStorage in the browser). */
+  backendChoiceCache?: {
+    load(): BackendChoice | null;
+    save(choice: BackendChoice): void;
+  };
 }

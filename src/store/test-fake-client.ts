@@ -5,6 +5,7 @@
  */
 import type { ModelMeta } from '../engine/model-meta';
 import type {
+  BackendChoice,
   BackendInfo,
   BackendName,
   BundleFileMessage,
@@ -91,8 +92,18 @@ export class FakeClient implements InferenceService {
   missingModels = new Set<string>();
   activeModel = '';
 
-  async init(preferred?: BackendName): Promise<BackendInfo> {
+  /** The cached choice each init was given. */
+  initCached: (BackendChoice | null)[] = [];
+  /** What a measuring init answers (null: the fake does not measure, like the Node worker). */
+  measuredChoice: BackendChoice | null = null;
+
+  async init(preferred?: BackendName, cached?: BackendChoice | null): Promise<BackendInfo> {
     this.inits.push(preferred);
+    this.initCached.push(cached ?? null);
+    if (!preferred && cached && this.measuredChoice && cached.key === this.measuredChoice.key) {
+      return { backend: cached.backend, notes: [], choice: { ...cached, how: 'cached' } };
+    }
+    if (!preferred && this.measuredChoice) return { backend: this.measuredChoice.backend, notes: [], choice: this.measuredChoice };
     return { backend: preferred ?? 'webgl', notes: preferred ? [] : ['webgpu: no adapter'] };
   }
 

@@ -55,7 +55,7 @@ export interface Harness {
   persistCalls: number;
 }
 
-export function setup(opts: { files?: Record<string, unknown> } = {}): Harness {
+export function setup(opts: { files?: Record<string, unknown>; backendChoiceCache?: StoreServices['backendChoiceCache'] } = {}): Harness {
   const client = new FakeClient();
   const files: Record<string, unknown> = opts.files ?? { '/app/models/students/index.json': INDEX, '/app/samples/index.json': SAMPLES };
   const released: string[] = [];
@@ -87,6 +87,7 @@ export function setup(opts: { files?: Record<string, unknown> } = {}): Harness {
     },
     release: (img) => released.push(img.name),
     saveFile: (fileName, bytes, type) => saved.push({ fileName, bytes, type }),
+    ...(opts.backendChoiceCache ? { backendChoiceCache: opts.backendChoiceCache } : {}),
     requestPersistence: async () => {
       counters.persist++;
       throw new Error('persistence is not available here'); // ignored by the store

@@ -7,6 +7,7 @@ import type { GallerySample } from '../data/synthetic/plan';
 import type { MapSmoother } from '../data/map-render';
 import type { ModelMeta } from '../engine/model-meta';
 import type {
+  BackendChoice,
   BackendInfo,
   BackendName,
   InferResult,
@@ -191,6 +192,7 @@ export interface TrainOutcome {
 }
 
 export type {
+  BackendChoice,
   BackendInfo,
   BackendName,
   ColormapName,

@@ -51,6 +51,9 @@ export function Header() {
     useShallow((s) => ({ backend: s.backend, engineStatus: s.engineStatus, timings: s.lastTimings, notes: s.notes })),
   );
   const skipped = backend?.notes ?? [];
+  // Why this backend: measured, cached from an earlier visit, or forced (stale after a fall-back).
+  const choice = backend?.choice && backend.choice.backend === backend.backend ? backend.choice : null;
+  const why = choice ? choice.reason.replace(new RegExp(`^${choice.backend}\\s*—\\s*`), '') : null;
 
   return (
     <header className="app-header">
@@ -100,10 +103,16 @@ export function Header() {
           data-testid="backend-badge"
           className={`badge badge-${backend?.backend ?? engineStatus}`}
           aria-labelledby="backend-label"
-          title={skipped.length > 0 ? `skipped: ${skipped.join('; ')}` : undefined}
+          title={[choice?.reason, skipped.length > 0 ? `skipped: ${skipped.join('; ')}` : ''].filter(Boolean).join('\n') || undefined}
         >
           {backend?.backend ?? (engineStatus === 'error' ? 'none' : 'starting…')}
         </span>
+        {why && (
+          <span data-testid="backend-reason" data-how={choice!.how} className="timings backend-reason">
+            — {why}
+            {choice!.how === 'cached' ? ' (measured on an earlier visit)' : ''}
+          </span>
+        )}
         <span data-testid="stage-timings" className="timings" aria-label="Stage timings of the last inference">
           {timings
             ? `teacher ${ms(timings.teacherMs)} · student ${ms(timings.studentMs)} · maps ${ms(timings.mapsMs)} · total ${ms(timings.totalMs)} ms`

@@ -4,7 +4,7 @@
  * Every rejection is a WorkerFailure carrying the protocol's ErrorKind.
  */
 import type {
-  BackendInfo, BackendName, BundleFileMessage, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  BackendChoice, BackendInfo, BackendName, BundleFileMessage, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
   MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, StepTiming, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
 } from './protocol';
 
@@ -69,9 +69,9 @@ export class InferenceClient {
     });
   }
 
-  /** Starts a backend in the worker: the preferred one first, else WebGPU → WebGL → wasm. */
-  init(preferred?: BackendName): Promise<BackendInfo> {
-    return this.call('init', { preferredBackend: preferred });
+  /** Starts a backend in the worker: the preferred one, else the measured choice (`cachedChoice` from an earlier visit when it still holds). */
+  init(preferred?: BackendName, cachedChoice?: BackendChoice | null): Promise<BackendInfo> {
+    return this.call('init', { preferredBackend: preferred, cachedChoice });
   }
 
   /** Loads a model bundle (folder with model.json, weights.bin, meta.json) and its teacher from `${teacherRoot}/${meta.teacher.id}`. */

@@ -16,7 +16,7 @@
  * nothing imports in a circle); they are re-exported here for the store and the UI.
  */
 import type {
-  BackendInfo, BackendName, BundleFileMessage, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  BackendChoice, BackendInfo, BackendName, BundleFileMessage, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
   MemoryResult, ModelSource, PixelsMessage, WorkerError,
 } from './types';
 import type { StepTiming, TrainProgress, TrainRequestOptions, TrainResult } from './training-types';
@@ -29,8 +29,12 @@ export type NoFields = Record<never, never>;
 
 /** Every request the worker answers, with its fields and its result (void calls answer null). */
 export interface WorkerApi {
-  /** Starts a backend: the preferred one first, else the fall-back order. A second call returns the running one. */
-  init(req: { preferredBackend?: BackendName }): Promise<BackendInfo>;
+  /**
+   * Starts a backend: the preferred one (forced), else the one measured fastest (backend-choice.ts) —
+   * `cachedChoice`, a measured choice the page kept, is used without measuring when its key still
+   * matches. A second call returns the running one.
+   */
+  init(req: { preferredBackend?: BackendName; cachedChoice?: BackendChoice | null }): Promise<BackendInfo>;
   loadModel(req: { modelId: string; source: ModelSource; teacherRoot: string }): Promise<LoadedModelInfo>;
   infer(req: { pixels: PixelsMessage }): Promise<InferResult>;
   memory(req: NoFields): Promise<MemoryResult>;
