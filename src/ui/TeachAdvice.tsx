@@ -23,6 +23,7 @@ export function TeachAdvice() {
       start: st.trainSettings.start,
       learningRate: st.trainSettings.learningRate,
       running: st.trainStatus === 'running',
+      hasImages: st.trainImages.some((i) => i.status === 'ready'),
       // What the advice depends on: refreshed when one of these changes.
       deps: `${st.activeModelId}|${st.modelStatus}|${st.backend?.backend}|${st.trainImages.filter((i) => i.status === 'ready').map((i) => i.id).join(',')}`,
     })),
@@ -38,7 +39,7 @@ export function TeachAdvice() {
   const proposing = c?.status === 'done' && c.newProduct;
   const accepted = s.start === 'fresh' && s.learningRate === PRESET_LEARNING_RATE.fresh;
   return (
-    <div className="form-row teach-advice">
+    <div className="form-row teach-advice" data-testid="teach-advice" data-check={c?.status ?? ''} data-checked={c?.status === 'done' ? c.total : ''}>
       {proposing && (
         <p data-testid="new-product" data-accepted={accepted} className="new-product" role="status">
           {c.outside} of {c.total} photos lie far outside what {model ? `“${model.title}”` : 'the loaded model'} knows: this looks like a new product, best
@@ -53,11 +54,13 @@ export function TeachAdvice() {
         </p>
       )}
       {c?.status === 'checking' && <span className="hint">Checking the photos against the loaded model…</span>}
-      <span data-testid="train-estimate" className="hint" data-ms={estimate ?? ''}>
-        {estimate !== null && s.timing
-          ? `≈ ${minutes(estimate)} on ${s.timing.backend} (one step here: ${(s.timing.stepMs / 1000).toFixed(1)} s at batch ${s.timing.batchSize})`
-          : 'Time estimate: after a step is timed on this machine.'}
-      </span>
+      {s.hasImages && (
+        <span data-testid="train-estimate" className="hint" data-ms={estimate ?? ''}>
+          {estimate !== null && s.timing
+            ? `≈ ${minutes(estimate)} on ${s.timing.backend} (one step here: ${(s.timing.stepMs / 1000).toFixed(1)} s at batch ${s.timing.batchSize})`
+            : 'Timing one training step on this machine for an estimate…'}
+        </span>
+      )}
     </div>
   );
 }
