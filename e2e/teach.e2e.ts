@@ -56,6 +56,18 @@ function storeView(page: Page): Promise<StoreView> {
   });
 }
 
+/** The message of the next dialog, answered with `accept`; rejects when none comes within 10 s. */
+function nextDialog(page: Page, accept: boolean): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no dialog was shown')), 10_000);
+    page.once('dialog', (d) => {
+      clearTimeout(timer);
+      resolve(d.message());
+      void (accept ? d.accept() : d.dismiss());
+    });
+  });
+}
+
 async function trainStatus(page: Page): Promise<string | null> {
   return page.getByTestId('train-status').getAttribute('data-status');
 }
@@ -123,7 +135,9 @@ describe('teaching a new product (the app\'s own backend choice)', () => {
     const photos = woodPhotos(5);
     await page.getByTestId('train-file-input').setInputFiles(photos);
     await expect.poll(() => page.locator('[data-testid="train-image"][data-status="ready"]').count()).toBe(photos.length);
-    await page.getByTestId('new-product').waitFor({ timeout: 120_000 });
+    // Scored as they come in: wait until the check covers every photo.
+    await page.locator(`[data-testid="teach-advice"][data-check="done"][data-checked="${photos.length}"]`).waitFor({ timeout: 120_000 });
+    await page.getByTestId('new-product').waitFor();
     expect(await page.getByTestId('new-product').textContent()).toMatch(new RegExp(`^${photos.length} of ${photos.length} photos lie far outside`));
     expect(await page.getByTestId('train-start-select').inputValue()).toBe('current');
     await page.getByTestId('new-product-accept').click();
@@ -142,7 +156,7 @@ describe('teaching a new product (the app\'s own backend choice)', () => {
   });
 
   it('the unsaved-model guard asks before training again; declined, nothing starts', async () => {
-    const asked = new Promise<string>((resolve) => page.once('dialog', (d) => (resolve(d.message()), void d.dismiss())));
+    const asked = nextDialog(page, false);
     await page.getByTestId('train-start').click();
     expect(await asked).toMatch(/is not saved\. Training again discards it\. Continue\?/);
     expect(await trainStatus(page)).toBe('done');
@@ -150,9 +164,10 @@ describe('teaching a new product (the app\'s own backend choice)', () => {
 
   it('Cancel returns the panel to idle within 2 s; elapsed time advances during a run; the page keeps painting', async () => {
     await page.getByTestId('train-steps').fill('400');
-    page.once('dialog', (d) => void d.accept());
+    const asked = nextDialog(page, true);
     await app.resetLongTasks();
     await page.getByTestId('train-start').click();
+    await asked;
     await page.locator('[data-testid="train-progress"][data-phase="training"]').waitFor({ timeout: 120_000 });
     const elapsed = () => page.getByTestId('train-elapsed').textContent();
     const e1 = await elapsed();

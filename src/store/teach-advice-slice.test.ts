@@ -32,6 +32,12 @@ describe('inspector store: advice before a run', () => {
     const calls = h.client.inferCount;
     await st().refreshTeachAdvice();
     expect(h.client.inferCount).toBe(calls);
+    // One more photo: only it is scored.
+    await st().addTrainFiles([file('d.png', '30,2,2')]);
+    await st().whenIdle();
+    await st().refreshTeachAdvice();
+    expect(h.client.inferCount).toBe(calls + 1);
+    expect(st().productCheck).toMatchObject({ status: 'done', outside: 1, total: 4, newProduct: false });
   });
 
   it('times one step at the run\'s batch size and estimates the run from it', async () => {

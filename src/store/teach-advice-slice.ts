@@ -67,6 +67,8 @@ export function selectTrainEstimateMs(s: InspectorState): number | null {
 export const createTeachAdviceSlice: SliceCreator<TeachAdviceSlice> = (set, get, rt) => {
   // One refresh at a time; a call during one runs after it (the inputs may have changed meanwhile).
   let chain: Promise<void> = Promise.resolve();
+  // Map medians by model and photo: photos added one by one are scored once each, not once per addition.
+  const medians = new Map<string, number>();
 
   const checkProduct = async () => {
     const s = get();
@@ -80,12 +82,18 @@ export const createTeachAdviceSlice: SliceCreator<TeachAdviceSlice> = (set, get,
     if (s.productCheck?.key === key) return;
     set({ productCheck: { key, status: 'checking', outside: 0, total: images.length, newProduct: false } });
     const { meta } = s;
-    const medians: number[] = [];
+    const found: number[] = [];
     try {
       for (const item of images) {
-        const p = item.image!.pixels;
-        const res = await rt.services.client.infer({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
-        medians.push(new MapSmoother(res.maps).smooth(scalesFromMeta(meta), sigmaFromMeta(meta), fusionOf(meta)).median);
+        const cacheKey = `${s.activeModelId}|${item.id}`;
+        let median = medians.get(cacheKey);
+        if (median === undefined) {
+          const p = item.image!.pixels;
+          const res = await rt.services.client.infer({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
+          median = new MapSmoother(res.maps).smooth(scalesFromMeta(meta), sigmaFromMeta(meta), fusionOf(meta)).median;
+          medians.set(cacheKey, median);
+        }
+        found.push(median);
         if (get().productCheck?.key !== key) return; // the photos or the model changed meanwhile
       }
     } catch (e) {
@@ -93,8 +101,8 @@ export const createTeachAdviceSlice: SliceCreator<TeachAdviceSlice> = (set, get,
       rt.errors.push(`The photos could not be checked against the model: ${describeFailure(e).message}`);
       return;
     }
-    const outside = medians.filter((m) => outsideNormalRange(m, threshold)).length;
-    set({ productCheck: { key, status: 'done', outside, total: medians.length, newProduct: isNewProduct(medians, threshold) } });
+    const outside = found.filter((m) => outsideNormalRange(m, threshold)).length;
+    set({ productCheck: { key, status: 'done', outside, total: found.length, newProduct: isNewProduct(found, threshold) } });
   };
 
   const timeStep = async () => {
