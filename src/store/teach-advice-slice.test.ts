@@ -55,6 +55,14 @@ describe('inspector store: advice before a run', () => {
     expect(selectTrainEstimateMs(st())).toBe(10 * 1000 + 2 * 6 * 50);
     await st().refreshTeachAdvice();
     expect(h.client.stepTimings).toEqual([4]);
+    // After a run, its own step time (the fake's 500 ms) is the timing; the model just trained has the same
+    // size, so nothing is timed again.
+    await st().startTraining();
+    await st().whenIdle();
+    expect(st().activeModelId).not.toBe('fabric');
+    await st().refreshTeachAdvice();
+    expect(h.client.stepTimings).toEqual([4]);
+    expect(selectTrainEstimateMs(st())).toBe(10 * 500 + 2 * 6 * 50);
   });
 });
 

@@ -36,6 +36,11 @@ export interface TeachAdviceSlice {
   refreshTeachAdvice(): Promise<void>;
   /** Takes the proposal: fresh weights at the fresh learning rate. */
   acceptNewProduct(): void;
+  /**
+   * A run just trained on `images` photos with steps of `stepMs` on the active backend: that is the timing
+   * for the next estimate too (no probe right after a run, when the worker's time is the user's).
+   */
+  recordRunStep(stepMs: number, images: number): void;
 }
 
 function readyImages(s: Pick<InspectorState, 'trainImages'>): TrainImageItem[] {
@@ -47,9 +52,14 @@ export function runBatchSize(images: number): number {
   return Math.max(1, Math.min(8, holdOutSplit(Math.max(1, images)).train.length));
 }
 
+/**
+ * What a step's cost depends on: the student's size, the teacher's taps, the input size, the backend and the
+ * batch — not which weights (a model trained here has the same step as its base: no second timing).
+ */
 function timingKey(s: InspectorState, images: number): string | null {
-  if (s.activeModelId === null || !s.backend) return null;
-  return `${s.activeModelId}|${s.backend.backend}|${runBatchSize(images)}`;
+  if (s.activeModelId === null || !s.backend || !s.meta) return null;
+  const { student, teacher, inputSize } = s.meta;
+  return `${JSON.stringify(student)}|${teacher.id}/${teacher.tapSet}|${inputSize}|${s.backend.backend}|${runBatchSize(images)}`;
 }
 
 /**
@@ -109,7 +119,8 @@ export const createTeachAdviceSlice: SliceCreator<TeachAdviceSlice> = (set, get,
     const s = get();
     const n = readyImages(s).length;
     const key = timingKey(s, n);
-    if (s.modelStatus !== 'ready' || n === 0 || key === null || s.stepTimingKey === key) return;
+    // Never queued behind a run (a run started since the refresh began): its own steps time it.
+    if (s.modelStatus !== 'ready' || n === 0 || key === null || s.stepTimingKey === key || s.trainStatus === 'running') return;
     try {
       const timing = await rt.services.client.measureTrainStep(runBatchSize(n));
       set({ stepTiming: timing, stepTimingKey: key });
@@ -135,5 +146,12 @@ export const createTeachAdviceSlice: SliceCreator<TeachAdviceSlice> = (set, get,
     },
 
     acceptNewProduct: () => get().setTrainSettings({ start: 'fresh', learningRate: PRESET_LEARNING_RATE.fresh }),
+
+    recordRunStep: (stepMs, images) => {
+      const s = get();
+      const key = timingKey(s, images);
+      if (!Number.isFinite(stepMs) || key === null || !s.backend) return;
+      set({ stepTiming: { backend: s.backend.backend, batchSize: runBatchSize(images), stepMs, featureMs: s.stepTiming?.featureMs ?? 0 }, stepTimingKey: key });
+    },
   };
 };

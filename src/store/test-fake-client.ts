@@ -199,7 +199,7 @@ export class FakeClient implements InferenceService {
     // Sized in steps (the panel) or epochs; the fake's epochs always hold 2 steps.
     const epochs = options.epochs ?? Math.ceil((options.steps ?? 0) / stepsPerEpoch);
     const totalSteps = options.steps ?? epochs * stepsPerEpoch;
-    const base = { type: 'train-progress' as const, epochs, totalSteps, elapsedMs: 10, etaMs: Number.NaN };
+    const base = { type: 'train-progress' as const, epochs, totalSteps, elapsedMs: 10, etaMs: Number.NaN, stepMs: Number.NaN };
     const emit = (p: Partial<TrainProgress>) => this.emit({ ...base, phase: 'training', epoch: 0, step: 0, stepsPerEpoch, loss: Number.NaN, epochLosses: [], ...p } as TrainProgress);
     await Promise.resolve();
     emit({ phase: 'features', step: images.length, stepsPerEpoch: images.length });
@@ -216,7 +216,7 @@ export class FakeClient implements InferenceService {
         const loss = 1 / (e * stepsPerEpoch + st);
         losses.push(loss);
         // Like the worker: an event carries the epochs completed before its step.
-        emit({ epoch: e, step: st, loss, epochLosses: [...epochLosses], etaMs: 1000 });
+        emit({ epoch: e, step: st, loss, epochLosses: [...epochLosses], etaMs: 1000, stepMs: 500 });
         if (st === stepsPerEpoch) epochLosses.push(losses.reduce((a, b) => a + b) / losses.length);
         await this.trainGate.wait();
         if (this.trainCancel) return { status: 'cancelled', message: 'training cancelled; the model loaded before training is kept', warnings, epochLosses, elapsedMs: 15 };

@@ -180,7 +180,7 @@ describe('inspector store: fine-tuning', () => {
 
 describe('training helpers', () => {
   const p = (over: Partial<TrainProgress>): TrainProgress => ({
-    type: 'train-progress', phase: 'training', epoch: 1, epochs: 2, totalSteps: 6, step: 1, stepsPerEpoch: 3, loss: 0.5, epochLosses: [], elapsedMs: 0, etaMs: Number.NaN, ...over,
+    type: 'train-progress', phase: 'training', epoch: 1, epochs: 2, totalSteps: 6, step: 1, stepsPerEpoch: 3, loss: 0.5, epochLosses: [], elapsedMs: 0, etaMs: Number.NaN, stepMs: Number.NaN, ...over,
   });
 
   it('builds the loss curve from progress events (global steps, epoch means, repeats ignored)', () => {

@@ -161,8 +161,10 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
           // A cancelled run may still post a last event before it stops: events count only once it has answered.
           let priorDone = false;
           void lastRun.then(() => (priorDone = true));
+          let stepMs = Number.NaN;
           const unsubscribe = client.onEvent((e) => {
             if (e.type !== 'train-progress' || !priorDone || run !== trainRun || get().trainStatus !== 'running') return;
+            if (e.phase === 'training') stepMs = e.stepMs;
             set((st) => ({ trainProgress: e, trainProgressAt: rt.now(), lossHistory: appendLoss(st.lossHistory, e) }));
           });
           if (name) await rt.requestPersistenceOnce();
@@ -211,6 +213,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
             // The worker made the trained model its active one: the page follows, even after a late cancel.
             set(latest ? { trainStatus: 'done', trainCancelling: false, trainOutcome: outcome } : { trainCancelling: false });
             adoptResult(res, baseId);
+            get().recordRunStep(stepMs, ready.length);
             if (saveText) rt.errors.push(saveText);
             await get().refreshLibrary();
             return;

@@ -170,7 +170,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
     // Teacher features: training images (× variants) and held-out images, computed once.
     const variants = augment ? augmentVariants(nTrain, bytesPerSample(base.meta, teacher)) : 1;
     const featureTotal = nTrain * variants + split.heldOut.length;
-    emit({ phase: 'features', epoch: 0, step: 0, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+    emit({ phase: 'features', epoch: 0, step: 0, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN, stepMs: Number.NaN });
     const trainCache = await TeacherFeatureCache.build(
       teacher,
       nTrain * variants,
@@ -188,7 +188,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
       {
         onProgress: (done) => {
           checkStop();
-          emit({ phase: 'features', epoch: 0, step: done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+          emit({ phase: 'features', epoch: 0, step: done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN, stepMs: Number.NaN });
         },
       },
     );
@@ -196,7 +196,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
       ? await TeacherFeatureCache.build(teacher, split.heldOut.length, (j) => toInput(images[split.heldOut[j]], size), {
           onProgress: (done) => {
             checkStop();
-            emit({ phase: 'features', epoch: 0, step: nTrain * variants + done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+            emit({ phase: 'features', epoch: 0, step: nTrain * variants + done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN, stepMs: Number.NaN });
           },
         })
       : null;
@@ -221,7 +221,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
           const perStep = stepsDone > 1 ? (now - firstStepEnd) / (stepsDone - 1) : now - tTrain;
           const left = totalSteps - (epoch * stepsPerEpoch + step + 1);
           epochLosses.splice(0, epochLosses.length, ...activeTrainer.state.losses);
-          emit({ phase: 'training', epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss, etaMs: left * perStep });
+          emit({ phase: 'training', epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss, etaMs: left * perStep, stepMs: perStep });
         },
         onEpochEnd: () => {
           epochLosses.splice(0, epochLosses.length, ...activeTrainer.state.losses);
@@ -261,7 +261,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
       checkStop();
       if (i < nTrain) trainingScores.push(await score(trainCache, i * variants));
       else heldOutScores.push(await score(heldCache!, i - nTrain));
-      emit({ phase: 'calibrating', epoch: 0, step: i + 1, stepsPerEpoch: total, loss: Number.NaN, etaMs: Number.NaN });
+      emit({ phase: 'calibrating', epoch: 0, step: i + 1, stepsPerEpoch: total, loss: Number.NaN, etaMs: Number.NaN, stepMs: Number.NaN });
       await yieldToEventLoop();
     }
     let calibration: NormalCalibration;

@@ -62,6 +62,8 @@ export interface TrainProgress {
   elapsedMs: number;
   /** Estimated time to the end of training (steps left × mean step time); NaN until a step is done. */
   etaMs: number;
+  /** Mean time of a training step so far (the first, compiling one left out once there are others); NaN outside training. */
+  stepMs: number;
 }
 
 /** A run that ended without a model: cancelled (by the user or a lost device), with what it did so far. */
