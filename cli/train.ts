@@ -23,7 +23,7 @@ import { initBackend } from './lib/backend';
 import {
   ProgressLine, UserError, choiceOption, formatDuration, intListOption, intOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE,
 } from './lib/cli-support';
-import { datasetFingerprint, scanMvtecCategory } from './lib/dataset';
+import { datasetFingerprint, evenlySpaced, scanMvtecCategory } from './lib/dataset';
 import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomic } from './lib/model-bundle';
 import { buildFeatureCache } from './lib/training-data';
 
@@ -53,11 +53,6 @@ interface SavedState extends TrainerState {
   options: Record<string, unknown>;
   /** Training minutes spent up to this checkpoint. */
   minutes: number;
-}
-
-function evenlySpaced<T>(items: T[], n: number): T[] {
-  if (n >= items.length) return items;
-  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 }
 
 async function main(): Promise<void> {

@@ -27,6 +27,7 @@ const MODEL_NAME = 'E2E fabric line';
 const RENAMED = 'E2E fabric line (renamed)';
 /** An export of RENAMED imported again: its name comes from meta.json, and the library already has one. */
 const IMPORTED = `${RENAMED} (2)`;
+/** 7 images: 5 trained on at batch 5, one step an epoch — so the run's 2 steps are 2 epochs. */
 const EPOCHS = 2;
 /**
  * The panel's preset learning rate for continuing a trained model (the CLI's 0.005 doubles this model's
@@ -165,7 +166,7 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     await page.getByTestId('train-panel').waitFor();
     await page.getByTestId('train-file-input').setInputFiles(generatedNormals().slice(0, 3));
     await expect.poll(() => page.locator('[data-testid="train-image"][data-status="ready"]').count()).toBe(3);
-    await page.getByTestId('train-epochs').fill('20');
+    await page.getByTestId('train-steps').fill('20');
     await page.getByTestId('train-start').click();
     await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status')).toBe('running');
     await page.getByTestId('train-cancel').click();
@@ -198,7 +199,7 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     await page.getByTestId('train-start-select').selectOption('current');
     await page.getByTestId('train-preset-quick').click();
     expect(Number(await page.getByTestId('train-lr').inputValue())).toBe(LEARNING_RATE);
-    await page.getByTestId('train-epochs').fill(String(EPOCHS));
+    await page.getByTestId('train-steps').fill(String(EPOCHS));
     expect(await page.getByTestId('train-augment').isChecked()).toBe(false);
     await page.getByTestId('train-name').fill(MODEL_NAME);
     // Record every progress event the store receives (phases and losses).
@@ -351,9 +352,12 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     await openTab(page, 'teach');
     await page.getByTestId('train-file-input').setInputFiles(generatedNormals().slice(0, 1));
     await expect.poll(() => page.locator('[data-testid="train-image"][data-status="ready"]').count()).toBe(1);
-    await page.getByTestId('train-epochs').fill('1');
+    await page.getByTestId('train-steps').fill('1');
     expect(await page.getByTestId('train-name').inputValue()).toBe('');
+    // The active model (the import deleted above) lives only in memory: training again asks first.
+    const asked = new Promise<string>((resolve) => page.once('dialog', (d) => (resolve(d.message()), void d.accept())));
     await page.getByTestId('train-start').click();
+    expect(await asked).toMatch(/is not saved\. Training again discards it/);
     await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 120_000, interval: 500 }).toBe('done');
     expect(await page.getByRole('list', { name: 'Warnings' }).textContent()).toMatch(/1 image: more normal images/);
     await page.getByTestId('calibration-optimistic').waitFor();

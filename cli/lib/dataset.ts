@@ -256,3 +256,9 @@ export async function datasetFingerprint(paths: string[]): Promise<string> {
   for (const line of results) outer.update(line);
   return outer.digest('hex').slice(0, 16);
 }
+
+/** n items evenly spaced over `items` (all of them when n ≥ their count): train --limit, bench:teach --images. */
+export function evenlySpaced<T>(items: T[], n: number): T[] {
+  if (n >= items.length) return items;
+  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
+}

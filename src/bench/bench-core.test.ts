@@ -3,7 +3,7 @@ import type { TrainProgress } from '../worker/protocol';
 import { benchQuery, parseBenchParams, projectTraining, trainingTimings, DEFAULT_BENCH_PARAMS } from './bench-core';
 
 function ev(phase: TrainProgress['phase'], epoch: number, step: number, stepsPerEpoch: number, elapsedMs: number): TrainProgress {
-  return { type: 'train-progress', phase, epoch, epochs: 3, step, stepsPerEpoch, loss: Number.NaN, epochLosses: [], elapsedMs, etaMs: Number.NaN };
+  return { type: 'train-progress', phase, epoch, epochs: 3, totalSteps: 3 * stepsPerEpoch, step, stepsPerEpoch, loss: Number.NaN, epochLosses: [], elapsedMs, etaMs: Number.NaN, stepMs: Number.NaN };
 }
 
 describe('bench params', () => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../cli/lib/backend';
 import { computeAnomalyMap, gaussianBlur, scaleAnomalyMaps, upsampleMap, type Fusion } from '../engine/anomaly-map';
-import { MapSmoother, blurMap, mapValueAt, type SmoothedMap } from './map-render';
+import { MapSmoother, blurMap, mapValueAt, medianOf, type SmoothedMap } from './map-render';
 
 /** Random teacher/student taps at strides 4/8/16 of a size×size input, and the engine's upsampled per-scale maps. */
 function fixture(size: number, seed: number) {
@@ -88,9 +88,21 @@ describe('MapSmoother (UI-side fusion + Gaussian)', () => {
     expect(() => new MapSmoother({ size: 8, scales: [new Float32Array(63)] })).toThrow(/scale 1/);
   });
 
+  it('medianOf gives the lower median, whatever the order (quickselect on a copy)', () => {
+    const a = Float32Array.from([5, 1, 4, 2, 3]);
+    expect(medianOf(a)).toBe(3);
+    expect(Array.from(a)).toEqual([5, 1, 4, 2, 3]);
+    expect(medianOf(Float32Array.from([4, 1, 3, 2]))).toBe(2);
+    expect(medianOf(Float32Array.from([7, 7, 7, 1]))).toBe(7);
+    const big = Float32Array.from({ length: 1001 }, (_, i) => (i * 7919) % 1001);
+    expect(medianOf(big)).toBe(500);
+    const s = new MapSmoother({ size: 2, scales: [Float32Array.from([0.1, 0.9, 0.2, 0.3])] });
+    expect(s.smooth([true], 0).median).toBeCloseTo(0.2);
+  });
+
   it('mapValueAt reads the nearest pixel from fractions and clamps the edges', () => {
     const values = Float32Array.from({ length: 16 }, (_, i) => i);
-    const m: SmoothedMap = { size: 4, values, score: 15, min: 0, max: 15, argmax: 15 };
+    const m: SmoothedMap = { size: 4, values, score: 15, min: 0, max: 15, argmax: 15, median: 7 };
     expect(mapValueAt(m, 0, 0)).toBe(0);
     expect(mapValueAt(m, 0.99, 0)).toBe(3);
     expect(mapValueAt(m, 0.3, 0.6)).toBe(2 * 4 + 1);

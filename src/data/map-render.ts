@@ -24,6 +24,12 @@ export interface SmoothedMap {
   min: number;
   max: number;
   argmax: number;
+  /**
+   * Median of the map: its typical level away from any defect. A defect raises the map locally and leaves
+   * the median where normal images have it; an image of another product raises it everywhere (the
+   * "not your product" rule, src/metrics/normal-calibration.ts).
+   */
+  median: number;
 }
 
 const CACHE_ENTRIES = 8;
@@ -129,7 +135,35 @@ function summarise(size: number, values: Float32Array): SmoothedMap {
     }
   }
   if (values.length === 0) min = max = 0;
-  return { size, values, score: max, min, max, argmax };
+  return { size, values, score: max, min, max, argmax, median: values.length ? medianOf(values) : 0 };
+}
+
+/** The lower median, by quickselect on a copy (O(n): the map is re-summarised on every σ change). */
+export function medianOf(values: Float32Array): number {
+  const a = Float32Array.from(values);
+  const k = (a.length - 1) >> 1;
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
 }
 
 /**

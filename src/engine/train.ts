@@ -21,6 +21,24 @@ export interface TrainConfig {
   beta2: number;
   seed: number;
   lossForm: LossForm;
+  /**
+   * Total optimisation steps, when the run is sized in steps rather than epochs (the browser's presets):
+   * the run ends after this many steps, mid-epoch if need be (that epoch's mean covers the steps done).
+   * `epochs` must then be at least ⌈maxSteps / stepsPerEpoch⌉ (epochsForSteps). Absent: epochs only (the CLI).
+   */
+  maxSteps?: number;
+}
+
+/** Batches per epoch for `count` samples at batch size `batchSize` (a trailing single sample joins the last batch). */
+export function stepsPerEpoch(count: number, batchSize: number): number {
+  const bs = Math.min(batchSize, count);
+  const n = Math.ceil(count / bs);
+  return n > 1 && count % bs === 1 ? n - 1 : n;
+}
+
+/** Epochs that hold `steps` optimisation steps (the last one possibly partial). */
+export function epochsForSteps(steps: number, count: number, batchSize: number): number {
+  return Math.max(1, Math.ceil(steps / stepsPerEpoch(count, batchSize)));
 }
 
 /** The paper's / official code's settings (batch 16; we default to 8 for CPU memory and speed). */
@@ -43,6 +61,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.learningRate > 0 && c.learningRate < 1)) fail(`lr must be in (0, 1), got ${c.learningRate}`);
   if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1)) fail('betas must be in [0, 1)');
   if (!Number.isInteger(c.seed) || c.seed < 0) fail(`seed must be a non-negative integer, got ${c.seed}`);
+  if (c.maxSteps !== undefined && (!Number.isInteger(c.maxSteps) || c.maxSteps < 1 || c.maxSteps > 1_000_000)) fail(`steps must be an integer 1..1000000, got ${c.maxSteps}`);
   if (c.lossForm !== 'flattened' && c.lossForm !== 'per-position') fail(`loss must be "flattened" or "per-position", got ${c.lossForm}`);
 }
 
@@ -153,11 +172,16 @@ export class Trainer {
   /** Runs the remaining epochs. Resolves with the per-epoch mean losses of the whole run. */
   async run(callbacks: TrainCallbacks = {}): Promise<number[]> {
     this.rng.setState(this.state.rngState);
+    const maxSteps = this.config.maxSteps ?? Number.POSITIVE_INFINITY;
+    const perEpoch = stepsPerEpoch(this.source.count, this.config.batchSize);
     for (let epoch = this.state.epoch; epoch < this.config.epochs; epoch++) {
       const batches = this.epochBatches();
+      // Sized in steps: the last epoch stops early once the run's steps are done.
+      const stepsHere = Math.min(batches.length, maxSteps - epoch * perEpoch);
+      if (stepsHere <= 0) break;
       let sum = 0;
       let seen = 0;
-      for (let s = 0; s < batches.length; s++) {
+      for (let s = 0; s < stepsHere; s++) {
         if (callbacks.shouldStop?.()) return this.state.losses;
         const loss = this.step(batches[s], { epoch, step: s });
         sum += loss * batches[s].length;

@@ -9,7 +9,7 @@ export { perRegionOverlap } from './pro.ts';
 export type { ProCurve, ProOptions, ProResult } from './pro.ts';
 export { calibrateThreshold, scoreStatistics } from './calibration.ts';
 export type { ScoreStatistics, ThresholdRule } from './calibration.ts';
-export { calibrateFromNormals, holdOutSplit } from './normal-calibration.ts';
+export { calibrateFromNormals, holdOutSplit, isNewProduct, outsideNormalRange } from './normal-calibration.ts';
 export type { HoldOutSplit, NormalCalibration } from './normal-calibration.ts';
 export { PixelStatistics } from './pixel-histogram.ts';
 export type { BoundedValue, CurvePoints } from './pixel-histogram.ts';

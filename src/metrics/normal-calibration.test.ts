@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELD_OUT_RULE, OPTIMISTIC_RULE, calibrateFromNormals, holdOutSplit } from './normal-calibration.ts';
+import { HELD_OUT_RULE, OPTIMISTIC_RULE, calibrateFromNormals, holdOutSplit, isNewProduct, outsideNormalRange } from './normal-calibration.ts';
 
 describe('holdOutSplit', () => {
   it('holds out nothing below 5 images and every 5th image (⌈N/5⌉) from 5 on', () => {
@@ -65,5 +65,20 @@ describe('calibrateFromNormals', () => {
     expect(() => calibrateFromNormals([0.1, Number.NaN], [0.1])).toThrow(/held-out score 2 is NaN/);
     expect(() => calibrateFromNormals([], [Infinity])).toThrow(/training score 1 is Infinity/);
     expect(() => calibrateFromNormals([], [])).toThrow(/no scores/);
+  });
+});
+
+describe('not your product', () => {
+  it('an image is outside the normal range when its map median is above the calibrated threshold', () => {
+    expect(outsideNormalRange(0.5, 0.244)).toBe(true);
+    expect(outsideNormalRange(0.08, 0.244)).toBe(false);
+    expect(outsideNormalRange(0.244, 0.244)).toBe(false);
+    expect(outsideNormalRange(0.5, Number.NaN)).toBe(false);
+  });
+
+  it('photos are a new product when more than half lie outside', () => {
+    expect(isNewProduct([0.5, 0.6, 0.1], 0.25)).toBe(true);
+    expect(isNewProduct([0.5, 0.1], 0.25)).toBe(false);
+    expect(isNewProduct([], 0.25)).toBe(false);
   });
 });

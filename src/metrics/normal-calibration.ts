@@ -92,3 +92,25 @@ export function calibrateFromNormals(heldOut: readonly number[], training: reado
   const threshold = Math.max(stats.mean + STD_FACTOR * stats.std, withMargin(stats.max, OPTIMISTIC_MARGIN));
   return { heldOut: [], training: [...training], threshold, rule: OPTIMISTIC_RULE, optimistic: true, stats };
 }
+
+/**
+ * "Not the product this model knows": the median of an image's anomaly map (its level away from any
+ * defect, under the model's default map settings) lies above the model's calibrated threshold — more than
+ * half of the image scores higher than the hottest point of a normal image may. The image score (the map's
+ * maximum) cannot tell this apart: on the shipped fabric model, holes score up to 1.07 (4.4× the
+ * threshold 0.244), images of wood only 0.70–0.94. The median separates them by a wide margin (measured
+ * on the generated test sets, median ÷ threshold): own product, good or defective, 0.31–0.45 (fabric and
+ * wood models); the other product 1.96–2.25.
+ */
+export function outsideNormalRange(mapMedian: number, threshold: number): boolean {
+  return Number.isFinite(threshold) && mapMedian > threshold;
+}
+
+/**
+ * Photos added for teaching "are a new product" for the loaded model when most of them (more than half)
+ * lie outside its normal range: then training should start from fresh weights, not adapt the model.
+ */
+export function isNewProduct(mapMedians: readonly number[], threshold: number): boolean {
+  const outside = mapMedians.filter((m) => outsideNormalRange(m, threshold)).length;
+  return mapMedians.length > 0 && outside * 2 > mapMedians.length;
+}

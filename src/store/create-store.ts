@@ -13,6 +13,7 @@ import { createModelsSlice } from './models-slice';
 import { createRuntime } from './runtime';
 import type { StoreServices } from './services';
 import type { InspectorState } from './state';
+import { createTeachAdviceSlice } from './teach-advice-slice';
 import { createTrainSetupSlice } from './train-setup-slice';
 import { createTrainingSlice } from './training-slice';
 import { createViewerSlice } from './viewer-slice';
@@ -34,6 +35,7 @@ export function createInspectorStore(services: StoreServices): InspectorStore {
       ...createTrainingSlice(set, get, rt),
       ...createCameraSlice(set, get, rt),
       ...createEvaluationSlice(set, get, rt),
+      ...createTeachAdviceSlice(set, get, rt),
     };
   });
 }

@@ -106,3 +106,28 @@ describe('inspector store: engine events', () => {
     expect(h.store.getState().backend?.backend).toBe('webgl');
   });
 });
+
+describe('inspector store: backend choice cache', () => {
+  it('keeps a measured choice and hands it to the next start; a forced backend neither reads nor writes it', async () => {
+    let kept: import('../worker/protocol').BackendChoice | null = null;
+    const cache = { load: () => kept, save: (c: NonNullable<typeof kept>) => void (kept = c) };
+    const choice = { backend: 'wasm' as const, how: 'measured' as const, reason: 'wasm — WebGL here is a software renderer, 12× slower', measuredMs: { wasm: 200, webgl: 2400 }, key: 'ua | webgl=SwiftShader | w' };
+    const first = setup({ services: { backendChoiceCache: cache } });
+    first.client.measuredChoice = choice;
+    await started(first);
+    expect(first.client.initCached).toEqual([null]);
+    expect(kept).toEqual(choice);
+    expect(first.store.getState().backend?.choice?.reason).toMatch(/software renderer, 12× slower/);
+
+    const second = setup({ services: { backendChoiceCache: cache } });
+    second.client.measuredChoice = choice;
+    await started(second);
+    expect(second.client.initCached).toEqual([choice]);
+    expect(second.store.getState().backend).toMatchObject({ backend: 'wasm', choice: { how: 'cached' } });
+
+    const forced = setup({ services: { backendChoiceCache: { load: () => { throw new Error('not read when forced'); }, save: () => { throw new Error('not written when forced'); } } } });
+    await started(forced, { preferredBackend: 'webgl' });
+    expect(forced.client.initCached).toEqual([null]);
+    expect(forced.store.getState().backend?.backend).toBe('webgl');
+  });
+});

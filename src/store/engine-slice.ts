@@ -75,7 +75,10 @@ export const createEngineSlice: SliceCreator<EngineSlice> = (set, get, rt) => {
       const resolveReady = rt.engine.begin();
       const init = (async () => {
         try {
-          const info = await client.init(opts.preferredBackend);
+          const cache = rt.services.backendChoiceCache;
+          const info = await client.init(opts.preferredBackend, opts.preferredBackend ? null : (cache?.load() ?? null));
+          // A fresh measurement is kept, so that the next visit starts at once on the same choice.
+          if (info.choice?.how === 'measured') cache?.save(info.choice);
           set({ backend: info, engineStatus: 'ready' });
         } catch (e) {
           const message = `No inference backend could start: ${describeFailure(e).message}`;

@@ -83,6 +83,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
       score: null,
       scoreKey: null,
       smoothMs: 0,
+      mapMedian: null,
       error: null,
       retries: 0,
     };

@@ -12,6 +12,7 @@ import type { GetState, SetState, TaskTracker } from './runtime';
 import type { Scoring } from './scoring';
 import type { InferenceService } from './services';
 import type { ImageItem } from './types';
+import { fusionOf, scalesFromMeta, sigmaFromMeta } from './viewer-slice';
 
 /** A model generation, as returned by InferenceQueue.nextModel. */
 export type ModelGeneration = number;
@@ -63,7 +64,9 @@ export function createInferenceQueue(set: SetState, get: GetState, deps: QueueDe
         if (gen !== generation) continue;
         if (!get().items.some((i) => i.id === item.id)) continue;
         const smoother = new MapSmoother(res.maps);
+        const { meta } = get();
         const done: Partial<ImageItem> = {
+          mapMedian: smoother.smooth(scalesFromMeta(meta), sigmaFromMeta(meta), fusionOf(meta)).median,
           status: 'done',
           maps: res.maps,
           smoother,

@@ -58,6 +58,7 @@ export function requeue(item: ImageItem): ImageItem {
     timings: null,
     score: null,
     scoreKey: null,
+    mapMedian: null,
     error: null,
     retries: 0,
   };

@@ -3,6 +3,7 @@
  * (useSyncExternalStore) gets the same reference until something relevant changes. Scores themselves are
  * computed by the store (per item, through its MapSmoother cache) — selectors only sort and compare.
  */
+import { outsideNormalRange } from '../metrics/normal-calibration';
 import { categoryForModel } from './indices';
 import type { InspectorState } from './state';
 import type { ImageItem, ModelEntry, SampleCategory, Verdict } from './types';
@@ -32,6 +33,17 @@ export function isPending(item: ImageItem): boolean {
 /** The decision rule: a score above the threshold is an anomaly. */
 export function scoreVerdict(score: number, threshold: number): 'anomaly' | 'ok' {
   return score > threshold ? 'anomaly' : 'ok';
+}
+
+/**
+ * The image is far outside the active model's calibrated normal range — another product than the one the
+ * model knows (outsideNormalRange: the map's median above the calibrated threshold). False for an
+ * uncalibrated model and for maps of another model.
+ */
+export function isNotYourProduct(item: ImageItem | null, s: Pick<InspectorState, 'meta' | 'activeModelId'>): boolean {
+  const threshold = s.meta?.calibration?.threshold;
+  if (!item || item.mapMedian === null || threshold === undefined || item.modelId !== s.activeModelId) return false;
+  return outsideNormalRange(item.mapMedian, threshold);
 }
 
 /** Verdict of one image: anomaly when its score is above the threshold. */

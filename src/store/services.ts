@@ -3,6 +3,7 @@
  * fetch (src/ui/browser-services.ts); the unit tests pass fakes. None of it lives in the store's state.
  */
 import type {
+  BackendChoice,
   BackendInfo,
   BackendName,
   BundleFileMessage,
@@ -15,6 +16,7 @@ import type {
   LoadedModelInfo,
   ModelSource,
   PixelsMessage,
+  StepTiming,
   TrainRequestOptions,
   TrainResult,
   WorkerEvent,
@@ -25,13 +27,16 @@ import type { InspectImage } from './types';
 
 /** The part of src/worker/inference-client's InferenceClient the store calls. */
 export interface InferenceService {
-  init(preferred?: BackendName): Promise<BackendInfo>;
+  /** `cached`: a measured backend choice of an earlier visit (the worker uses it when its key still holds). */
+  init(preferred?: BackendName, cached?: BackendChoice | null): Promise<BackendInfo>;
   loadModel(modelId: string, source: ModelSource, teacherRoot: string): Promise<LoadedModelInfo>;
   /** May transfer (detach) pixels.rgba.buffer: the store always passes a copy. */
   infer(pixels: PixelsMessage): Promise<InferResult>;
   onEvent(listener: (e: WorkerEvent) => void): () => void;
   /** Fine-tunes the loaded model (progress as 'train-progress' events); copies the pixels. */
   train(images: PixelsMessage[], options: TrainRequestOptions): Promise<TrainResult>;
+  /** Times one training step of the loaded model at this batch size on the worker's backend. */
+  measureTrainStep(batchSize: number): Promise<StepTiming>;
   /** Stops a running training at its next step; true when one was running or queued. */
   cancelTraining(): Promise<boolean>;
   listModels(): Promise<LibraryListing>;
@@ -79,4 +84,9 @@ export interface StoreServices {
   camera?: CameraService;
   /** Small settings kept across reloads (the camera ROI per model); absent: nothing is kept. */
   settings?: SettingsStore;
+  /** Where the worker's measured backend choice is kept between visits (localStorage in the browser). */
+  backendChoiceCache?: {
+    load(): BackendChoice | null;
+    save(choice: BackendChoice): void;
+  };
 }

@@ -9,8 +9,9 @@ import type { EvaluationSlice } from './evaluation-slice';
 import type { ImagesSlice } from './images-slice';
 import type { LibrarySlice } from './library-slice';
 import type { ModelsSlice } from './models-slice';
+import type { TeachAdviceSlice } from './teach-advice-slice';
 import type { TrainSetupSlice } from './train-setup-slice';
 import type { TrainingSlice } from './training-slice';
 import type { ViewerSlice } from './viewer-slice';
 
-export type InspectorState = ModelsSlice & LibrarySlice & ImagesSlice & ViewerSlice & EngineSlice & ErrorsSlice & TrainSetupSlice & TrainingSlice & CameraSlice & EvaluationSlice;
+export type InspectorState = ModelsSlice & LibrarySlice & ImagesSlice & ViewerSlice & EngineSlice & ErrorsSlice & TrainSetupSlice & TrainingSlice & CameraSlice & EvaluationSlice & TeachAdviceSlice;

@@ -6,6 +6,7 @@
 import type { ModelMeta } from '../engine/model-meta';
 import { importName, uniqueName } from '../worker/bundle-names';
 import type {
+  BackendChoice,
   BackendInfo,
   BackendName,
   BundleFileMessage,
@@ -18,6 +19,7 @@ import type {
   LoadedModelInfo,
   ModelSource,
   PixelsMessage,
+  StepTiming,
   TrainProgress,
   TrainRequestOptions,
   TrainResult,
@@ -44,17 +46,21 @@ export function meta(over: { sigma?: number; scales?: number[]; threshold?: numb
   } as unknown as ModelMeta;
 }
 
-/** Synthetic raw maps: a bump at a pixel-dependent place, height = the image's first red byte / 100. */
+/**
+ * Synthetic raw maps: a bump at a pixel-dependent place, height = the image's first red byte / 100, on a
+ * floor raised everywhere by the first alpha byte / 100 (0 for the usual test images: "another product").
+ */
 function mapsFor(pixels: PixelsMessage, modelGain: number): InferResult['maps'] {
   const amp = (pixels.rgba[0] / 100) * modelGain;
   const cx = pixels.rgba[1] % SIZE;
   const cy = pixels.rgba[2] % SIZE;
+  const floor = pixels.rgba[3] / 100;
   const scales = [0, 1, 2].map((k) => {
     const m = new Float32Array(SIZE * SIZE);
     for (let y = 0; y < SIZE; y++) {
       for (let x = 0; x < SIZE; x++) {
         const d2 = (x - cx) ** 2 + (y - cy) ** 2;
-        m[y * SIZE + x] = 0.05 * (k + 1) + amp * (k + 1) * Math.exp(-d2 / (2 * (1 + k)));
+        m[y * SIZE + x] = floor + 0.05 * (k + 1) + amp * (k + 1) * Math.exp(-d2 / (2 * (1 + k)));
       }
     }
     return m;
@@ -88,8 +94,18 @@ export class FakeClient implements InferenceService {
   missingModels = new Set<string>();
   activeModel = '';
 
-  async init(preferred?: BackendName): Promise<BackendInfo> {
+  /** The cached choice each init was given. */
+  initCached: (BackendChoice | null)[] = [];
+  /** What a measuring init answers (null: the fake does not measure, like the Node worker). */
+  measuredChoice: BackendChoice | null = null;
+
+  async init(preferred?: BackendName, cached?: BackendChoice | null): Promise<BackendInfo> {
     this.inits.push(preferred);
+    this.initCached.push(cached ?? null);
+    if (!preferred && cached && this.measuredChoice && cached.key === this.measuredChoice.key) {
+      return { backend: cached.backend, notes: [], choice: { ...cached, how: 'cached' } };
+    }
+    if (!preferred && this.measuredChoice) return { backend: this.measuredChoice.backend, notes: [], choice: this.measuredChoice };
     return { backend: preferred ?? 'webgl', notes: preferred ? [] : ['webgpu: no adapter'] };
   }
 
@@ -181,9 +197,11 @@ export class FakeClient implements InferenceService {
   async train(images: PixelsMessage[], options: TrainRequestOptions): Promise<TrainResult> {
     this.trainCalls.push({ images: images.length, options });
     this.trainCancel = false;
-    const epochs = options.epochs;
     const stepsPerEpoch = 2;
-    const base = { type: 'train-progress' as const, epochs, elapsedMs: 10, etaMs: Number.NaN };
+    // Sized in steps (the panel) or epochs; the fake's epochs always hold 2 steps.
+    const epochs = options.epochs ?? Math.ceil((options.steps ?? 0) / stepsPerEpoch);
+    const totalSteps = options.steps ?? epochs * stepsPerEpoch;
+    const base = { type: 'train-progress' as const, epochs, totalSteps, elapsedMs: 10, etaMs: Number.NaN, stepMs: Number.NaN };
     const emit = (p: Partial<TrainProgress>) => this.emit({ ...base, phase: 'training', epoch: 0, step: 0, stepsPerEpoch, loss: Number.NaN, epochLosses: [], ...p } as TrainProgress);
     await Promise.resolve();
     emit({ phase: 'features', step: images.length, stepsPerEpoch: images.length });
@@ -196,10 +214,11 @@ export class FakeClient implements InferenceService {
           return { status: 'diverged', message: `training diverged at epoch ${e} step ${st} (loss NaN); kept the last good weights (the model loaded before training) — try a lower learning rate`, epoch: e, step: st, loss: Number.NaN, warnings, epochLosses, elapsedMs: 20 };
         }
         if (this.trainFailure instanceof Error) throw this.trainFailure;
+        if ((e - 1) * stepsPerEpoch + st > totalSteps) break;
         const loss = 1 / (e * stepsPerEpoch + st);
         losses.push(loss);
         // Like the worker: an event carries the epochs completed before its step.
-        emit({ epoch: e, step: st, loss, epochLosses: [...epochLosses], etaMs: 1000 });
+        emit({ epoch: e, step: st, loss, epochLosses: [...epochLosses], etaMs: 1000, stepMs: 500 });
         if (st === stepsPerEpoch) epochLosses.push(losses.reduce((a, b) => a + b) / losses.length);
         await this.trainGate.wait();
         if (this.trainCancel) return { status: 'cancelled', message: 'training cancelled; the model loaded before training is kept', warnings, epochLosses, elapsedMs: 15 };
@@ -226,6 +245,12 @@ export class FakeClient implements InferenceService {
     }
     const calibration = { heldOut: [0.2, 0.25], training: [0.1, 0.12, 0.15], threshold: 0.3, rule: 'held-out rule', optimistic: false };
     return { status: 'done', model, calibration, warnings, epochLosses, elapsedMs: 30, saved, ...(saveError ? { saveError } : {}) };
+  }
+
+  stepTimings: number[] = [];
+  async measureTrainStep(batchSize: number): Promise<StepTiming> {
+    this.stepTimings.push(batchSize);
+    return { backend: 'wasm', batchSize: Math.max(2, batchSize), stepMs: 1000, featureMs: 50 };
   }
 
   async cancelTraining(): Promise<boolean> {

@@ -37,7 +37,8 @@ export const SAMPLES = {
 };
 
 /**
- * A file for the fake decoder: its text is "amp,x,y" (amp 0..255 → first red byte), or "bad:<reason>"
+ * A file for the fake decoder: its text is "amp,x,y[,level]" (amp 0..255 → first red byte; level 0..255 →
+ * first alpha byte, which the fake worker adds to the whole map / 100: another product), or "bad:<reason>"
  * to fail decoding like an ImageFileError.
  */
 export function file(name: string, content: string): { blob: Blob; name: string } {
@@ -68,11 +69,12 @@ export function setup(opts: { files?: Record<string, unknown>; services?: Partia
       if (text.startsWith('bad:')) {
         throw Object.assign(new Error(`${name} is not an image (${text.slice(4)})`), { reason: 'not-an-image' });
       }
-      const [amp, x, y] = text.split(',').map(Number);
+      const [amp, x, y, level] = text.split(',').map(Number);
       const rgba = new Uint8ClampedArray(8 * 8 * 4);
       rgba[0] = amp;
       rgba[1] = x || 0;
       rgba[2] = y || 0;
+      rgba[3] = level || 0;
       return { name, width: 8, height: 8, originalWidth: 8, originalHeight: 8, pixels: { width: 8, height: 8, rgba }, thumbnail: `thumb:${name}` };
     },
     async fetchJson(url) {

@@ -23,10 +23,10 @@ describe('inspector store: fine-tuning setup', () => {
     expect(st().trainImages).toEqual([]);
     expect(h.released).toEqual(['a.png', 'b.png']);
 
-    expect(st().trainSettings).toMatchObject({ start: 'current', epochs: 5, learningRate: 0.001, augment: false, name: '' });
-    expect(presetOf(st().trainSettings)).toBe('quick');
+    expect(st().trainSettings).toMatchObject({ start: 'current', steps: TRAIN_PRESETS.standard.steps, learningRate: 0.001, augment: false, name: '' });
+    expect(presetOf(st().trainSettings)).toBe('standard');
     st().applyTrainPreset('thorough');
-    expect(st().trainSettings.epochs).toBe(TRAIN_PRESETS.thorough.epochs);
+    expect(st().trainSettings.steps).toBe(TRAIN_PRESETS.thorough.steps);
     expect(presetOf(st().trainSettings)).toBe('thorough');
     // Fresh weights take the CLI's learning rate; back to the current model, its smaller one.
     st().setTrainSettings({ start: 'fresh' });
@@ -40,8 +40,8 @@ describe('inspector store: fine-tuning setup', () => {
     st().setTrainSettings({ start: 'fresh' });
     expect(st().trainSettings.learningRate).toBe(0.002);
     st().applyTrainPreset('quick');
-    expect(st().trainSettings).toMatchObject({ start: 'fresh', epochs: 5, learningRate: 0.005 });
-    st().setTrainSettings({ epochs: 7, augment: true });
+    expect(st().trainSettings).toMatchObject({ start: 'fresh', steps: TRAIN_PRESETS.quick.steps, learningRate: 0.005 });
+    st().setTrainSettings({ steps: 7, augment: true });
     expect(presetOf(st().trainSettings)).toBe('custom');
   });
 
@@ -50,7 +50,7 @@ describe('inspector store: fine-tuning setup', () => {
 describe('training helpers', () => {
   it('settings checks and bundle file names: settings', () => {
     expect(checkTrainSettings(DEFAULT_TRAIN_SETTINGS)).toBeNull();
-    expect(checkTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, epochs: 0 })).toMatch(/Epochs/);
+    expect(checkTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, steps: 0 })).toMatch(/Steps/);
     expect(checkTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, learningRate: 0 })).toMatch(/learning rate/);
     expect(checkTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, learningRate: Number.NaN })).toMatch(/learning rate/);
   });

@@ -1,9 +1,10 @@
 /**
  * What a fine-tuning run will use: the normal images (decoded here, thumbnails for the panel) and the
- * settings — start point, epochs and learning rate (presets or typed), augmentation, a name to save under.
+ * settings — start point, steps and learning rate (presets or typed), augmentation, a name to save under.
  */
 import { describeFailure, withName } from './failures';
 import type { SliceCreator } from './runtime';
+import { TRAIN_PRESET_IDS, TRAINING_DEFAULTS } from './train-presets';
 import type { FileInput, TrainImageItem, TrainPresetId, TrainSettings, TrainStart } from './types';
 
 export interface TrainSetupSlice {
@@ -20,49 +21,39 @@ export interface TrainSetupSlice {
    * preset learning rate to that start point's (0.001 current, 0.005 fresh); a typed one stays.
    */
   setTrainSettings(patch: Partial<TrainSettings>): void;
-  /** Sets the preset's epochs and the learning rate for the current start point. */
+  /** Sets the preset's steps and the learning rate for the current start point. */
   applyTrainPreset(id: TrainPresetId): void;
 }
 
-/**
- * Adam learning rate of the presets, by start point. From new weights: the CLI's 0.005. Continuing from a
- * trained model: 0.001 — Adam's first steps move every weight by about the learning rate whatever its
- * gradient, and at 0.005 the first step doubled the loss of the shipped fabric model (0.149 → 0.295,
- * 7 images, batch 5) and took 5 epochs to recover; at 0.001 the loss fell from the first step on
- * (0.149 → 0.143 → … 0.139 after 5 epochs). Measured with e2e/fine-tune.e2e.ts on wasm.
- */
-export const PRESET_LEARNING_RATE: Readonly<Record<TrainStart, number>> = { current: 0.001, fresh: 0.005 };
+/** Adam learning rate of the presets, by start point (TRAINING_DEFAULTS, train-presets.ts). */
+export const PRESET_LEARNING_RATE: Readonly<Record<TrainStart, number>> = TRAINING_DEFAULTS.learningRate;
 
-/** Epochs of the training panel's presets (the learning rate follows the start point). */
-export const TRAIN_PRESETS: Readonly<Record<TrainPresetId, { label: string; epochs: number }>> = {
-  quick: { label: 'Quick', epochs: 5 },
-  standard: { label: 'Standard', epochs: 20 },
-  thorough: { label: 'Thorough', epochs: 50 },
-};
+/** Length of the training panel's presets, in steps (the learning rate follows the start point). */
+export const TRAIN_PRESETS = TRAINING_DEFAULTS.presets;
 
-export const TRAIN_PRESET_IDS: readonly TrainPresetId[] = ['quick', 'standard', 'thorough'];
+export { TRAIN_PRESET_IDS };
 
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   start: 'current',
-  epochs: TRAIN_PRESETS.quick.epochs,
+  steps: TRAIN_PRESETS[TRAINING_DEFAULTS.defaultPreset].steps,
   learningRate: PRESET_LEARNING_RATE.current,
-  augment: false,
+  augment: TRAINING_DEFAULTS.augment,
   name: '',
 };
 
-/** Most epochs the panel accepts (50 is the "thorough" preset; the worker has no upper limit). */
-export const MAX_TRAIN_EPOCHS = 500;
+/** Most steps the panel accepts (the worker allows more). */
+export const MAX_TRAIN_STEPS = 20000;
 
-/** The preset the settings match (epochs, and the learning rate for their start point), or 'custom'. */
-export function presetOf(settings: Pick<TrainSettings, 'start' | 'epochs' | 'learningRate'>): TrainPresetId | 'custom' {
+/** The preset the settings match (steps, and the learning rate for their start point), or 'custom'. */
+export function presetOf(settings: Pick<TrainSettings, 'start' | 'steps' | 'learningRate'>): TrainPresetId | 'custom' {
   if (settings.learningRate !== PRESET_LEARNING_RATE[settings.start]) return 'custom';
-  return TRAIN_PRESET_IDS.find((id) => TRAIN_PRESETS[id].epochs === settings.epochs) ?? 'custom';
+  return TRAIN_PRESET_IDS.find((id) => TRAIN_PRESETS[id].steps === settings.steps) ?? 'custom';
 }
 
 /** A user-facing reason why the settings cannot start a run, or null. */
 export function checkTrainSettings(settings: TrainSettings): string | null {
-  const { epochs, learningRate } = settings;
-  if (!Number.isInteger(epochs) || epochs < 1 || epochs > MAX_TRAIN_EPOCHS) return `Epochs must be a whole number from 1 to ${MAX_TRAIN_EPOCHS}.`;
+  const { steps, learningRate } = settings;
+  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_TRAIN_STEPS) return `Steps must be a whole number from 1 to ${MAX_TRAIN_STEPS}.`;
   if (!Number.isFinite(learningRate) || learningRate <= 0 || learningRate >= 1) return 'The learning rate must be a number between 0 and 1 (e.g. 0.005).';
   return null;
 }
@@ -134,7 +125,7 @@ export const createTrainSetupSlice: SliceCreator<TrainSetupSlice> = (set, get, r
 
     applyTrainPreset: (id) => {
       const preset = TRAIN_PRESETS[id];
-      if (preset) set((s) => ({ trainSettings: { ...s.trainSettings, epochs: preset.epochs, learningRate: PRESET_LEARNING_RATE[s.trainSettings.start] } }));
+      if (preset) set((s) => ({ trainSettings: { ...s.trainSettings, steps: preset.steps, learningRate: PRESET_LEARNING_RATE[s.trainSettings.start] } }));
     },
   };
 };

@@ -15,9 +15,9 @@ describe('inspector store: fine-tuning', () => {
     st().setTrainSettings({ learningRate: 1e30 });
     await st().startTraining();
     expect(st().trainOutcome?.message).toMatch(/learning rate/);
-    st().setTrainSettings({ learningRate: 0.005, epochs: 2.5 });
+    st().setTrainSettings({ learningRate: 0.005, steps: 2.5 });
     await st().startTraining();
-    expect(st().trainOutcome?.message).toMatch(/Epochs must be a whole number/);
+    expect(st().trainOutcome?.message).toMatch(/Steps must be a whole number/);
     expect(h.client.trainCalls).toEqual([]);
   });
 
@@ -30,14 +30,14 @@ describe('inspector store: fine-tuning', () => {
     await withTrainImages(h, 6);
 
     h.client.trainGate.closed = true;
-    h.store.getState().setTrainSettings({ epochs: 3, start: 'fresh', augment: true });
+    h.store.getState().setTrainSettings({ steps: 6, start: 'fresh', augment: true });
     const running = h.store.getState().startTraining();
     await expect.poll(() => h.store.getState().lossHistory.steps.length).toBe(1);
     let s = h.store.getState();
     expect(s.trainStatus).toBe('running');
     expect(s.trainProgress).toMatchObject({ phase: 'training', epoch: 1, step: 1 });
     expect(s.lossHistory).toMatchObject({ steps: [1], losses: [1 / 3], epochMeans: [], stepsPerEpoch: 2 });
-    expect(h.client.trainCalls[0]).toEqual({ images: 6, options: { start: 'fresh', epochs: 3, learningRate: 0.005, augment: true } });
+    expect(h.client.trainCalls[0]).toEqual({ images: 6, options: { start: 'fresh', steps: 6, learningRate: 0.005, augment: true } });
     // The model picker is locked while training runs.
     await s.selectModel('wood');
     expect(h.store.getState().activeModelId).toBe('fabric');
@@ -183,7 +183,7 @@ describe('inspector store: fine-tuning', () => {
 
 describe('training helpers', () => {
   const p = (over: Partial<TrainProgress>): TrainProgress => ({
-    type: 'train-progress', phase: 'training', epoch: 1, epochs: 2, step: 1, stepsPerEpoch: 3, loss: 0.5, epochLosses: [], elapsedMs: 0, etaMs: Number.NaN, ...over,
+    type: 'train-progress', phase: 'training', epoch: 1, epochs: 2, totalSteps: 6, step: 1, stepsPerEpoch: 3, loss: 0.5, epochLosses: [], elapsedMs: 0, etaMs: Number.NaN, stepMs: Number.NaN, ...over,
   });
 
   it('builds the loss curve from progress events (global steps, epoch means, repeats ignored)', () => {

@@ -14,10 +14,16 @@ import type { LossHistory, ModelEntry, TrainOutcome, TrainStatus } from './types
 
 export interface TrainingSlice {
   trainStatus: TrainStatus;
-  /** Cancel was asked for; the run stops at its next step. */
+  /** Cancel was asked for and the worker has not confirmed yet (the panel is already idle). */
   trainCancelling: boolean;
   /** The last progress event of the running (or last) run. */
   trainProgress: TrainProgress | null;
+  /**
+   * When the running run started and when its last progress event came (rt.now() ms): the panel advances
+   * elapsed time and ETA from these on a timer, since one step on a slow backend can take many seconds.
+   */
+  trainStartedAt: number | null;
+  trainProgressAt: number | null;
   lossHistory: LossHistory;
   trainOutcome: TrainOutcome | null;
 
@@ -27,6 +33,10 @@ export interface TrainingSlice {
    * saved right away when a name was entered. Cancelled, diverged or failed: the previous model stays.
    */
   startTraining(): Promise<void>;
+  /**
+   * Returns the panel to idle ('cancelled') at once and tells the worker, which drops the run at its next
+   * check (between steps). A run that had already finished when the cancel arrived is adopted as usual.
+   */
   cancelTraining(): Promise<void>;
 }
 
@@ -55,7 +65,7 @@ export function trainFraction(p: TrainProgress | null): number {
     case 'features':
       return 0.1 * part(p.step, p.stepsPerEpoch);
     case 'training':
-      return 0.1 + 0.8 * part((p.epoch - 1) * p.stepsPerEpoch + p.step, p.epochs * p.stepsPerEpoch);
+      return 0.1 + 0.8 * part((p.epoch - 1) * p.stepsPerEpoch + p.step, p.totalSteps);
     case 'calibrating':
       return 0.9 + 0.1 * part(p.step, p.stepsPerEpoch);
     default:
@@ -110,8 +120,12 @@ function trainFailureMessage(e: unknown): string {
   }
 }
 
+const CANCELLED_MESSAGE = 'Training cancelled; the model loaded before training is kept.';
+
 export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) => {
   let trainRun = 0;
+  /** Settles when the worker has answered the last run (a cancelled one keeps going until its next check). */
+  let lastRun: Promise<unknown> = Promise.resolve();
 
   /** Makes the run's trained model the active one and lists it in the picker. */
   const adoptResult = (res: Extract<TrainResult, { status: 'done' }>, baseId: string | null) => {
@@ -140,6 +154,8 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
     trainStatus: 'idle',
     trainCancelling: false,
     trainProgress: null,
+    trainStartedAt: null,
+    trainProgressAt: null,
     lossHistory: EMPTY_LOSS_HISTORY,
     trainOutcome: null,
 
@@ -159,24 +175,32 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
 
           const run = ++trainRun;
           const baseId = s.activeModelId;
-          const { start, epochs, learningRate, augment } = s.trainSettings;
+          const { start, steps, learningRate, augment } = s.trainSettings;
           const name = s.trainSettings.name.trim();
-          const options: TrainRequestOptions = { start, epochs, learningRate, augment, ...(name ? { saveAs: name, datasetName: name } : {}) };
-          set({ trainStatus: 'running', trainCancelling: false, trainProgress: null, lossHistory: EMPTY_LOSS_HISTORY, trainOutcome: null });
+          const options: TrainRequestOptions = { start, steps, learningRate, augment, ...(name ? { saveAs: name, datasetName: name } : {}) };
+          set({ trainStatus: 'running', trainCancelling: false, trainProgress: null, trainStartedAt: rt.now(), trainProgressAt: null, lossHistory: EMPTY_LOSS_HISTORY, trainOutcome: null });
           const { client } = rt.services;
+          // A cancelled run may still post a last event before it stops: events count only once it has answered.
+          let priorDone = false;
+          void lastRun.then(() => (priorDone = true));
+          let stepMs = Number.NaN;
           const unsubscribe = client.onEvent((e) => {
-            if (e.type !== 'train-progress' || run !== trainRun || get().trainStatus !== 'running') return;
-            set((st) => ({ trainProgress: e, lossHistory: appendLoss(st.lossHistory, e) }));
+            if (e.type !== 'train-progress' || !priorDone || run !== trainRun || get().trainStatus !== 'running') return;
+            if (e.phase === 'training') stepMs = e.stepMs;
+            set((st) => ({ trainProgress: e, trainProgressAt: rt.now(), lossHistory: appendLoss(st.lossHistory, e) }));
           });
           if (name) await rt.requestPersistenceOnce();
           let res: TrainResult;
+          // The client copies the pixels: the same images can be trained on again.
+          const request = client.train(
+            ready.map((i) => i.image!.pixels),
+            options,
+          );
+          lastRun = request.catch(() => undefined);
           try {
-            // The client copies the pixels: the same images can be trained on again.
-            res = await client.train(
-              ready.map((i) => i.image!.pixels),
-              options,
-            );
+            res = await request;
           } catch (e) {
+            if (run !== trainRun || get().trainStatus !== 'running') return; // cancelled: the panel moved on
             const message = trainFailureMessage(e);
             set({ trainStatus: 'failed', trainCancelling: false, trainOutcome: failedOutcome(message) });
             rt.errors.push(message);
@@ -185,9 +209,15 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
             unsubscribe();
           }
 
+          const cancelledHere = run !== trainRun || get().trainStatus !== 'running';
+          if (cancelledHere && res.status !== 'done') {
+            set({ trainCancelling: false });
+            return;
+          }
           const base = { warnings: res.warnings, epochLosses: res.epochLosses, elapsedMs: res.elapsedMs };
           // Progress events carry the epochs completed before their step: the last epoch's mean comes with the result.
-          set((st) => ({ lossHistory: { ...st.lossHistory, epochMeans: res.epochLosses.slice() } }));
+          const latest = run === trainRun;
+          if (latest) set((st) => ({ lossHistory: { ...st.lossHistory, epochMeans: res.epochLosses.slice() } }));
           if (res.status === 'done') {
             const saveError = res.saveError ? describeFailure(res.saveError) : null;
             const saveText = saveError
@@ -195,15 +225,17 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
               : null;
             const outcome: TrainOutcome = {
               status: 'done',
-              message: trainedMessage(res.saved),
+              message: `${cancelledHere ? 'The run had finished before the cancel reached it. ' : ''}${trainedMessage(res.saved)}`,
               ...base,
               model: res.model,
               calibration: res.calibration,
               saved: res.saved,
               saveError: saveText,
             };
-            set({ trainStatus: 'done', trainCancelling: false, trainOutcome: outcome });
+            // The worker made the trained model its active one: the page follows, even after a late cancel.
+            set(latest ? { trainStatus: 'done', trainCancelling: false, trainOutcome: outcome } : { trainCancelling: false });
             adoptResult(res, baseId);
+            get().recordRunStep(stepMs, ready.length);
             if (saveText) rt.errors.push(saveText);
             await get().refreshLibrary();
             return;
@@ -222,8 +254,9 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
       ),
 
     cancelTraining: async () => {
-      if (get().trainStatus !== 'running' || get().trainCancelling) return;
-      set({ trainCancelling: true });
+      if (get().trainStatus !== 'running') return;
+      const outcome: TrainOutcome = { status: 'cancelled', message: CANCELLED_MESSAGE, warnings: [], epochLosses: get().lossHistory.epochMeans.slice(), elapsedMs: rt.now() - (get().trainStartedAt ?? rt.now()), model: null, calibration: null, saved: null, saveError: null };
+      set({ trainStatus: 'cancelled', trainCancelling: true, trainOutcome: outcome });
       try {
         await rt.services.client.cancelTraining();
       } catch (e) {

@@ -7,6 +7,7 @@ import type { GallerySample } from '../data/synthetic/plan';
 import type { MapSmoother } from '../data/map-render';
 import type { ModelMeta } from '../engine/model-meta';
 import type {
+  BackendChoice,
   BackendInfo,
   BackendName,
   InferResult,
@@ -107,6 +108,11 @@ export interface ImageItem {
   scoreKey: string | null;
   /** Time the last smoothing of this item took, ms. */
   smoothMs: number;
+  /**
+   * Median of the map under the model's default map settings (the ones its threshold was calibrated
+   * with); above that threshold the image is "not your product" (outsideNormalRange).
+   */
+  mapMedian: number | null;
   error: string | null;
   /** Retries after a backend failure (one is allowed: the worker may just have switched backends). */
   retries: number;
@@ -155,7 +161,8 @@ export type TrainStart = 'current' | 'fresh';
 /** What the training panel's fields hold. */
 export interface TrainSettings {
   start: TrainStart;
-  epochs: number;
+  /** Optimisation steps of the run. */
+  steps: number;
   learningRate: number;
   augment: boolean;
   /** Library name: a successful run is saved under it right away (empty: kept in memory, save later). */
@@ -191,6 +198,7 @@ export interface TrainOutcome {
 }
 
 export type {
+  BackendChoice,
   BackendInfo,
   BackendName,
   ColormapName,

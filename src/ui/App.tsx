@@ -177,7 +177,7 @@ function Shell() {
             <ImageList />
             <BatchExport />
           </aside>
-          {cameraOpen ? <CameraView /> : <Viewer />}
+          {cameraOpen ? <CameraView /> : <Viewer onTeach={() => setTab('teach')} />}
         </main>
       )}
       {tab === 'teach' && (

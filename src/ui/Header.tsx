@@ -2,6 +2,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { selectActiveModel, type InspectorState } from '../store';
 import { useInspector } from './store-context';
+import { confirmDiscardUnsaved } from './unsaved-guard';
 
 function modelStatusText(s: InspectorState): string {
   const model = selectActiveModel(s);
@@ -42,7 +43,7 @@ export function Header() {
   const active = models.find((m) => m.id === activeModelId);
   const choose = (id: string) => {
     // A trained model that was not saved lives only in the worker: choosing another one discards it.
-    if (active?.unsaved && id !== active.id && !window.confirm(`"${active.title}" is not saved. Choosing another model discards it. Continue?`)) return;
+    if (id !== active?.id && !confirmDiscardUnsaved(active, 'Choosing another model')) return;
     void selectModel(id);
   };
   const statusText = useInspector(modelStatusText);
@@ -50,6 +51,9 @@ export function Header() {
     useShallow((s) => ({ backend: s.backend, engineStatus: s.engineStatus, timings: s.lastTimings, notes: s.notes })),
   );
   const skipped = backend?.notes ?? [];
+  // Why this backend: measured, cached from an earlier visit, or forced (stale after a fall-back).
+  const choice = backend?.choice && backend.choice.backend === backend.backend ? backend.choice : null;
+  const why = choice ? choice.reason.replace(new RegExp(`^${choice.backend}\\s*—\\s*`), '') : null;
 
   return (
     <header className="app-header">
@@ -99,10 +103,16 @@ export function Header() {
           data-testid="backend-badge"
           className={`badge badge-${backend?.backend ?? engineStatus}`}
           aria-labelledby="backend-label"
-          title={skipped.length > 0 ? `skipped: ${skipped.join('; ')}` : undefined}
+          title={[choice?.reason, skipped.length > 0 ? `skipped: ${skipped.join('; ')}` : ''].filter(Boolean).join('\n') || undefined}
         >
           {backend?.backend ?? (engineStatus === 'error' ? 'none' : 'starting…')}
         </span>
+        {why && (
+          <span data-testid="backend-reason" data-how={choice!.how} className="timings backend-reason">
+            — {why}
+            {choice!.how === 'cached' ? ' (measured on an earlier visit)' : ''}
+          </span>
+        )}
         <span data-testid="stage-timings" className="timings" aria-label="Stage timings of the last inference">
           {timings
             ? `teacher ${ms(timings.teacherMs)} · student ${ms(timings.studentMs)} · maps ${ms(timings.mapsMs)} · total ${ms(timings.totalMs)} ms`

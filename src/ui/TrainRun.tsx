@@ -1,5 +1,5 @@
 /** The Teach tab's run: status line with ETA, progress bar, warnings, the live loss curve, and saving the result. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatDuration } from '../data/format';
 import { trainFraction, type TrainProgress } from '../store';
@@ -12,13 +12,26 @@ const PHASE_TEXT: Record<TrainProgress['phase'], string> = {
   calibrating: 'Calibrating the threshold',
 };
 
-function progressText(p: TrainProgress | null): string {
+/** `etaMs`: the worker's estimate counted down since its event (a step on a slow backend takes seconds). */
+function progressText(p: TrainProgress | null, etaMs: number): string {
   if (!p) return 'Starting…';
   if (p.phase === 'training') {
     const loss = Number.isFinite(p.loss) ? ` · loss ${p.loss.toFixed(4)}` : '';
-    return `Training · epoch ${p.epoch}/${p.epochs} · step ${p.step}/${p.stepsPerEpoch}${loss} · ETA ${formatDuration(p.etaMs)}`;
+    const done = (p.epoch - 1) * p.stepsPerEpoch + p.step;
+    return `Training · step ${done}/${p.totalSteps} (epoch ${p.epoch}/${p.epochs})${loss} · ETA ${formatDuration(etaMs)}`;
   }
   return `${PHASE_TEXT[p.phase]} · ${p.step}/${p.stepsPerEpoch} images`;
+}
+
+/** performance.now(), refreshed every half second while `on`: elapsed time and ETA advance between events. */
+function useTicker(on: boolean): number {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (!on) return;
+    const id = setInterval(() => setNow(performance.now()), 500);
+    return () => clearInterval(id);
+  }, [on]);
+  return now;
 }
 
 /** Status line, progress bar, loss curve, and the outcome of the last run. */
@@ -26,18 +39,23 @@ export function TrainRun({ onInspect }: { onInspect: () => void }) {
   const s = useInspector(
     useShallow((st) => ({
       status: st.trainStatus,
-      cancelling: st.trainCancelling,
       progress: st.trainProgress,
       history: st.lossHistory,
       outcome: st.trainOutcome,
+      startedAt: st.trainStartedAt,
+      progressAt: st.trainProgressAt,
     })),
   );
   const p = s.progress;
+  const running = s.status === 'running';
+  const now = Math.max(useTicker(running), s.progressAt ?? 0);
+  const elapsedMs = s.startedAt !== null ? now - s.startedAt : Number.NaN;
+  const etaMs = p && s.progressAt !== null ? Math.max(0, p.etaMs - (now - s.progressAt)) : Number.NaN;
   const fraction = s.status === 'done' ? 1 : trainFraction(p);
   const lastLoss = s.history.losses.length ? s.history.losses[s.history.losses.length - 1] : Number.NaN;
 
   let statusText: string;
-  if (s.status === 'running') statusText = s.cancelling ? 'Cancelling at the next step…' : progressText(p);
+  if (s.status === 'running') statusText = progressText(p, etaMs);
   else if (s.status === 'idle') statusText = 'Not trained yet.';
   else statusText = s.outcome?.message ?? s.status;
 
@@ -60,7 +78,7 @@ export function TrainRun({ onInspect }: { onInspect: () => void }) {
       >
         <progress max={1} value={fraction} aria-label="Training progress" aria-valuetext={`${Math.round(fraction * 100)} %`} />
         <span className="small muted">
-          {Math.round(fraction * 100)} %{p && s.status === 'running' ? ` · ${formatDuration(p.elapsedMs)} elapsed` : ''}
+          {Math.round(fraction * 100)} %{running ? <span data-testid="train-elapsed"> · {formatDuration(elapsedMs)} elapsed</span> : ''}
           {s.outcome && s.status !== 'running' && s.outcome.elapsedMs > 0 ? ` · took ${formatDuration(s.outcome.elapsedMs)}` : ''}
         </span>
       </div>
@@ -74,7 +92,7 @@ export function TrainRun({ onInspect }: { onInspect: () => void }) {
       <div data-testid="loss-chart" className="chart-box" data-steps={s.history.steps.length}>
         <h3 className="chart-title">Loss</h3>
         {s.history.steps.length > 0 ? (
-          <LossChart history={s.history} totalSteps={p && p.phase === 'training' ? p.epochs * p.stepsPerEpoch : (s.history.epochMeans.length || 0) * s.history.stepsPerEpoch} />
+          <LossChart history={s.history} totalSteps={p && p.phase === 'training' ? p.totalSteps : s.history.steps.length} />
         ) : (
           <p className="muted small chart-empty">The loss curve appears after the first training step.</p>
         )}

@@ -1,10 +1,12 @@
-/** The Teach tab's settings form: start point, length presets, epochs, learning rate, augmentation, name; Train / Cancel. */
+/** The Teach tab's settings form: start point, length presets, steps, learning rate, augmentation, name; Train / Cancel. */
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { MAX_TRAIN_EPOCHS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, selectTrainBlocker, TRAIN_PRESET_IDS, TRAIN_PRESETS, type InspectorState } from '../store';
+import { MAX_TRAIN_STEPS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, selectTrainBlocker, TRAIN_PRESET_IDS, TRAIN_PRESETS, type InspectorState } from '../store';
 import { useInspector } from './store-context';
+import { TeachAdvice } from './TeachAdvice';
+import { confirmDiscardUnsaved } from './unsaved-guard';
 
-/** Start point, presets, epochs, learning rate, augmentation, name; Train / Cancel. */
+/** Start point, presets, steps, learning rate, augmentation, name; Train / Cancel. */
 export function TrainSettingsForm() {
   const s = useInspector(
     useShallow((st: InspectorState) => ({
@@ -14,16 +16,16 @@ export function TrainSettingsForm() {
       startTraining: st.startTraining,
       cancelTraining: st.cancelTraining,
       status: st.trainStatus,
-      cancelling: st.trainCancelling,
       backend: st.backend?.backend ?? null,
       blocker: selectTrainBlocker(st),
+      unsaved: st.models.find((m) => m.unsaved),
     })),
   );
   const model = useInspector(selectActiveModel);
   const running = s.status === 'running';
   const preset = presetOf(s.settings);
   // Number fields keep what is typed (e.g. "0.00") until it parses; the store gets numbers only.
-  const [epochsDraft, setEpochsDraft] = useState<string | null>(null);
+  const [stepsDraft, setStepsDraft] = useState<string | null>(null);
   const [lrDraft, setLrDraft] = useState<string | null>(null);
 
   return (
@@ -35,7 +37,8 @@ export function TrainSettingsForm() {
         className="train-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (!running) void s.startTraining();
+          // Training replaces the active model in the worker: an unsaved trained one would be lost.
+          if (!running && confirmDiscardUnsaved(s.unsaved, 'Training again')) void s.startTraining();
         }}
       >
         <div className="form-row">
@@ -71,12 +74,12 @@ export function TrainSettingsForm() {
               data-testid={`train-preset-${id}`}
               aria-pressed={preset === id}
               onClick={() => {
-                setEpochsDraft(null);
+                setStepsDraft(null);
                 setLrDraft(null);
                 s.applyTrainPreset(id);
               }}
             >
-              {TRAIN_PRESETS[id].label} · {TRAIN_PRESETS[id].epochs} epochs
+              {TRAIN_PRESETS[id].label} · {TRAIN_PRESETS[id].steps} steps
             </button>
           ))}
           <span className={`chip${preset === 'custom' ? ' chip-pending' : ''}`} aria-live="polite">
@@ -85,22 +88,22 @@ export function TrainSettingsForm() {
         </fieldset>
 
         <div className="form-row form-row-pair">
-          <label htmlFor="train-epochs">Epochs</label>
+          <label htmlFor="train-steps">Steps</label>
           <input
-            id="train-epochs"
-            data-testid="train-epochs"
+            id="train-steps"
+            data-testid="train-steps"
             type="number"
             min={1}
-            max={MAX_TRAIN_EPOCHS}
+            max={MAX_TRAIN_STEPS}
             step={1}
             disabled={running}
-            value={epochsDraft ?? String(s.settings.epochs)}
+            value={stepsDraft ?? String(s.settings.steps)}
             onChange={(e) => {
-              setEpochsDraft(e.target.value);
+              setStepsDraft(e.target.value);
               const n = e.target.valueAsNumber;
-              if (Number.isFinite(n)) s.setTrainSettings({ epochs: n });
+              if (Number.isFinite(n)) s.setTrainSettings({ steps: n });
             }}
-            onBlur={() => setEpochsDraft(null)}
+            onBlur={() => setStepsDraft(null)}
           />
           <label htmlFor="train-lr">Learning rate</label>
           <input
@@ -156,6 +159,8 @@ export function TrainSettingsForm() {
           </span>
         </div>
 
+        <TeachAdvice />
+
         <div className="form-row form-actions">
           <button
             type="submit"
@@ -166,8 +171,8 @@ export function TrainSettingsForm() {
           >
             Train{s.backend ? ` on ${s.backend}` : ''}
           </button>
-          <button type="button" className="button" data-testid="train-cancel" disabled={!running || s.cancelling} onClick={() => void s.cancelTraining()}>
-            {s.cancelling ? 'Cancelling…' : 'Cancel'}
+          <button type="button" className="button" data-testid="train-cancel" disabled={!running} onClick={() => void s.cancelTraining()}>
+            Cancel
           </button>
           {s.blocker && !running && (
             <span id="train-start-blocker" data-testid="train-start-blocker" className="hint hint-warn">

@@ -16,8 +16,9 @@ import { colorRange } from './view-math';
 import { ViewerControls } from './ViewerControls';
 import { ViewerReadout } from './ViewerReadout';
 import { ViewerStage } from './ViewerStage';
+import { NotYourProduct } from './NotYourProduct';
 
-export function Viewer() {
+export function Viewer({ onTeach }: { onTeach: () => void }) {
   const item = useInspector(selectSelectedItem);
   const v = useInspector(
     useShallow((s) => ({
@@ -77,6 +78,7 @@ export function Viewer() {
         outline={regions?.outline ?? null}
         onCursor={cursor.set}
       />
+      <NotYourProduct onTeach={onTeach} />
       <ViewerReadout item={item} smoothed={smoothed?.map ?? null} heat={heat?.canvas ?? null} range={range} meta={v.meta} cursor={cursor} />
       <RegionList regions={regions?.rows ?? null} threshold={v.threshold} />
     </section>

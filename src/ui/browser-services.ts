@@ -2,7 +2,7 @@
  * The store's services in the browser: the inference worker's client, the image decoder and fetch
  * (same origin only: the page's CSP allows nothing else).
  */
-import { NotFoundError, type InferenceService, type StoreServices } from '../store';
+import { NotFoundError, type BackendChoice, type InferenceService, type StoreServices } from '../store';
 import { createBrowserCamera } from './camera-device';
 import { decodeImageFile } from './decode-image';
 import { downloadBlob } from './heatmap-draw';
@@ -13,6 +13,19 @@ async function get(url: string, accept: string): Promise<Response> {
   if (res.status === 404 || (res.ok && (res.headers.get('content-type') ?? '').includes('text/html'))) throw new NotFoundError(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
   return res;
+}
+
+/** localStorage entry of the worker's measured backend choice (one per origin; its key names browser, GPU and workload). */
+const BACKEND_CHOICE_KEY = 'rd-inspector:backend-choice';
+
+function readBackendChoice(): BackendChoice | null {
+  try {
+    const raw = localStorage.getItem(BACKEND_CHOICE_KEY);
+    const c = raw ? (JSON.parse(raw) as Partial<BackendChoice>) : null;
+    return c && typeof c.key === 'string' && typeof c.backend === 'string' && typeof c.reason === 'string' ? (c as BackendChoice) : null;
+  } catch {
+    return null; // storage blocked or a damaged entry: measure again
+  }
 }
 
 export function createBrowserServices(client: InferenceService): StoreServices {
@@ -38,6 +51,16 @@ export function createBrowserServices(client: InferenceService): StoreServices {
     yieldToUi: () => new Promise((r) => setTimeout(r, 0)),
     saveFile(fileName, bytes, type) {
       downloadBlob(new Blob([bytes], { type }), fileName);
+    },
+    backendChoiceCache: {
+      load: readBackendChoice,
+      save(choice) {
+        try {
+          localStorage.setItem(BACKEND_CHOICE_KEY, JSON.stringify(choice));
+        } catch {
+          // Only a speed-up for the next visit.
+        }
+      },
     },
     async requestPersistence() {
       // Window only (the worker cannot ask): keeps the browser from evicting saved models under pressure.

@@ -1,13 +1,26 @@
 /**
- * The worker's tfjs backend: start-up in a preference order (the preferred one first), with a note for
- * every backend skipped, and recovery from a lost GPU device — the lost backend is never chosen again,
+ * The worker's tfjs backend: start-up by measurement (every backend that starts times a warm-up
+ * inference and backend-choice.ts picks one; a choice cached by the page for the same browser, GPU and
+ * workload is used without measuring), or in a preference order (a forced one first; also where no
+ * measurement is configured, as in Node), with a note for every backend skipped, and recovery from a lost GPU device — the lost backend is never chosen again,
  * the next one in the order starts, whatever lived on the old one is rebuilt there, and a
  * 'backend-changed' event says so.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InferenceError, messageOf } from './errors';
 import type { WorkerEvent } from './protocol';
-import type { BackendInfo, BackendName } from './types';
+import { chooseBackend, type BackendMeasurement } from './backend-choice';
+import type { BackendChoice, BackendInfo, BackendName } from './types';
+
+/** How to measure the backends (the browser worker); without it the first backend that starts is used. */
+export interface BackendMeasure {
+  /** The GPU a backend would run on (WebGL renderer / WebGPU adapter), or null. */
+  describe(name: BackendName): Promise<string | null>;
+  /** One timed warm-up inference on the active backend, ms. */
+  time(): Promise<number>;
+  /** Names the timed workload in the cache key. */
+  workload: string;
+}
 
 export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm'];
 
@@ -21,6 +34,7 @@ export interface BackendOptions {
   /** Before leaving a backend: frees what lives on it and returns how to rebuild it on the next one (or null). */
   release: () => (() => Promise<unknown>) | null;
   emit: (event: WorkerEvent) => void;
+  measure?: BackendMeasure;
   /** Called when the current backend's device reports itself lost (WebGPU's `device.lost`). */
   onDeviceLost: (reason: string) => void;
 }
@@ -52,7 +66,11 @@ export class BackendService {
     if (backend) this.lost = { backend, reason };
   }
 
-  async ensureInit(preferred?: BackendName): Promise<BackendInfo> {
+  /**
+   * Starts the backend once: `preferred` when given (forced), else the measured choice — the `cached` one
+   * when its key matches this browser, GPU and workload — else (no measurement configured) the order.
+   */
+  async ensureInit(preferred?: BackendName, cached?: BackendChoice | null): Promise<BackendInfo> {
     if (this.info) return this.info;
     this.prepared ??= Promise.resolve(this.opts.prepareBackends?.());
     try {
@@ -61,11 +79,62 @@ export class BackendService {
       this.prepared = null;
       throw new InferenceError('backend', `backend setup failed: ${messageOf(e)}`);
     }
-    const order = preferred ? [preferred, ...this.opts.order.filter((b) => b !== preferred)] : [...this.opts.order];
     const notes: string[] = [];
+    const measure = this.opts.measure;
+    if (!preferred && measure) {
+      this.info = await this.startMeasured(measure, cached ?? null, notes);
+      return this.info;
+    }
+    const order = preferred ? [preferred, ...this.opts.order.filter((b) => b !== preferred)] : [...this.opts.order];
     const backend = await this.startFirst(order, notes);
-    this.info = { backend, notes };
+    const choice: BackendChoice | undefined =
+      preferred && measure ? { backend, how: 'forced', reason: backend === preferred ? `${backend} — chosen with ?backend=` : `${backend} — ?backend=${preferred} did not start`, measuredMs: {}, key: '' } : undefined;
+    this.info = { backend, notes, ...(choice ? { choice } : {}) };
     return this.info;
+  }
+
+  /** The cache key of a measurement here: user agent, every GPU backend's adapter description, the workload. */
+  private async measurementKey(measure: BackendMeasure): Promise<string> {
+    const ua = (globalThis.navigator as { userAgent?: string } | undefined)?.userAgent ?? 'no user agent';
+    const gpus: string[] = [];
+    for (const name of this.opts.order) {
+      if (name === 'webgl' || name === 'webgpu') gpus.push(`${name}=${(await measure.describe(name)) ?? 'none'}`);
+    }
+    return [ua, ...gpus, measure.workload].join(' | ');
+  }
+
+  private async startMeasured(measure: BackendMeasure, cached: BackendChoice | null, notes: string[]): Promise<BackendInfo> {
+    const key = await this.measurementKey(measure);
+    if (cached && cached.key === key && this.opts.order.includes(cached.backend)) {
+      const backend = await this.startFirst([cached.backend, ...this.opts.order.filter((b) => b !== cached.backend)], notes);
+      if (backend === cached.backend) return { backend, notes, choice: { ...cached, how: 'cached' } };
+    }
+    const measured: BackendMeasurement[] = [];
+    for (const name of this.opts.order) {
+      if (this.dead.has(name)) continue;
+      try {
+        const why = (await this.opts.probeBackend?.(name)) ?? null;
+        if (why) {
+          notes.push(`${name}: ${why}`);
+          continue;
+        }
+        if (!((await tf.setBackend(name)) && tf.getBackend() === name)) {
+          notes.push(`${name}: not available`);
+          continue;
+        }
+        await tf.ready();
+        measured.push({ backend: name, ms: await measure.time(), adapter: await measure.describe(name) });
+      } catch (e) {
+        notes.push(`${name}: ${messageOf(e)}`);
+      }
+    }
+    if (measured.length === 0) throw new InferenceError('backend', `no tfjs backend could start (${notes.join('; ') || 'none to try'})`);
+    const choice = chooseBackend(measured, key);
+    await tf.setBackend(choice.backend);
+    await tf.ready();
+    this.generation++;
+    this.watchDevice(choice.backend);
+    return { backend: choice.backend, notes, choice };
   }
 
   hasFallback(): boolean {

@@ -24,7 +24,7 @@ import type { ModelMeta } from '../engine/model-meta';
 import { ReverseDistillationPipeline } from '../engine/pipeline';
 import { pixelsToInput } from '../engine/preprocess';
 import { Student } from '../engine/student';
-import { DEFAULT_TRAIN_CONFIG, Trainer, TrainingDivergedError, validateTrainConfig, type TrainConfig } from '../engine/train';
+import { DEFAULT_TRAIN_CONFIG, epochsForSteps, stepsPerEpoch, Trainer, TrainingDivergedError, validateTrainConfig, type TrainConfig } from '../engine/train';
 import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
 import { calibrateFromNormals, holdOutSplit, type NormalCalibration } from '../metrics/normal-calibration';
 import { augmentInput, augmentVariants, augmentationsFor, bytesPerSample, VariantSampler } from './augment';
@@ -83,13 +83,19 @@ export function resolveTrainConfig(options: TrainOptions, trainImages: number, l
   if (options.start !== 'current' && options.start !== 'fresh') {
     throw new InferenceError('input', `training option start must be "current" or "fresh", got ${String(options.start)}`);
   }
+  const bySteps = options.steps !== undefined;
+  if (bySteps === (options.epochs !== undefined)) throw new InferenceError('input', 'training options need exactly one of steps and epochs');
+  const batchSize = options.batchSize ?? Math.min(DEFAULT_TRAIN_CONFIG.batchSize, trainImages);
+  const validSteps = bySteps && Number.isInteger(options.steps) && options.steps! >= 1;
   const config: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
-    epochs: options.epochs,
-    batchSize: options.batchSize ?? Math.min(DEFAULT_TRAIN_CONFIG.batchSize, trainImages),
+    // Sized in steps: enough epochs to hold them; validateTrainConfig reports a bad steps value.
+    epochs: bySteps ? (validSteps && batchSize >= 1 ? epochsForSteps(options.steps!, trainImages, batchSize) : 1) : options.epochs!,
+    batchSize,
     learningRate: options.learningRate,
     seed: options.seed ?? 0,
     lossForm,
+    ...(bySteps ? { maxSteps: options.steps } : {}),
   };
   try {
     validateTrainConfig(config);
@@ -150,8 +156,9 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
 
   const elapsed = () => performance.now() - t0;
   const epochLosses: number[] = [];
-  const emit = (p: Omit<TrainProgress, 'type' | 'elapsedMs' | 'epochs' | 'epochLosses'>) =>
-    onProgress?.({ type: 'train-progress', ...p, epochs: config.epochs, epochLosses: [...epochLosses], elapsedMs: elapsed() });
+  const totalSteps = Math.min(config.maxSteps ?? Number.POSITIVE_INFINITY, config.epochs * stepsPerEpoch(nTrain, config.batchSize));
+  const emit = (p: Omit<TrainProgress, 'type' | 'elapsedMs' | 'epochs' | 'totalSteps' | 'epochLosses'>) =>
+    onProgress?.({ type: 'train-progress', ...p, epochs: config.epochs, totalSteps, epochLosses: [...epochLosses], elapsedMs: elapsed() });
   const checkStop = () => {
     if (shouldStop()) throw new Cancelled();
   };
@@ -163,7 +170,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
     // Teacher features: training images (× variants) and held-out images, computed once.
     const variants = augment ? augmentVariants(nTrain, bytesPerSample(base.meta, teacher)) : 1;
     const featureTotal = nTrain * variants + split.heldOut.length;
-    emit({ phase: 'features', epoch: 0, step: 0, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+    emit({ phase: 'features', epoch: 0, step: 0, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN, stepMs: Number.NaN });
     const trainCache = await TeacherFeatureCache.build(
       teacher,
       nTrain * variants,
@@ -181,7 +188,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
       {
         onProgress: (done) => {
           checkStop();
-          emit({ phase: 'features', epoch: 0, step: done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+          emit({ phase: 'features', epoch: 0, step: done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN, stepMs: Number.NaN });
         },
       },
     );
@@ -189,7 +196,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
       ? await TeacherFeatureCache.build(teacher, split.heldOut.length, (j) => toInput(images[split.heldOut[j]], size), {
           onProgress: (done) => {
             checkStop();
-            emit({ phase: 'features', epoch: 0, step: nTrain * variants + done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN });
+            emit({ phase: 'features', epoch: 0, step: nTrain * variants + done, stepsPerEpoch: featureTotal, loss: Number.NaN, etaMs: Number.NaN, stepMs: Number.NaN });
           },
         })
       : null;
@@ -212,9 +219,9 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
           if (stepsDone === 1) firstStepEnd = now;
           // The first step compiles kernels/shaders: leave it out of the mean once there are others.
           const perStep = stepsDone > 1 ? (now - firstStepEnd) / (stepsDone - 1) : now - tTrain;
-          const left = config.epochs * stepsPerEpoch - (epoch * stepsPerEpoch + step + 1);
+          const left = totalSteps - (epoch * stepsPerEpoch + step + 1);
           epochLosses.splice(0, epochLosses.length, ...activeTrainer.state.losses);
-          emit({ phase: 'training', epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss, etaMs: left * perStep });
+          emit({ phase: 'training', epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss, etaMs: left * perStep, stepMs: perStep });
         },
         onEpochEnd: () => {
           epochLosses.splice(0, epochLosses.length, ...activeTrainer.state.losses);
@@ -254,7 +261,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
       checkStop();
       if (i < nTrain) trainingScores.push(await score(trainCache, i * variants));
       else heldOutScores.push(await score(heldCache!, i - nTrain));
-      emit({ phase: 'calibrating', epoch: 0, step: i + 1, stepsPerEpoch: total, loss: Number.NaN, etaMs: Number.NaN });
+      emit({ phase: 'calibrating', epoch: 0, step: i + 1, stepsPerEpoch: total, loss: Number.NaN, etaMs: Number.NaN, stepMs: Number.NaN });
       await yieldToEventLoop();
     }
     let calibration: NormalCalibration;

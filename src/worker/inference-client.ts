@@ -4,8 +4,8 @@
  * Every rejection is a WorkerFailure carrying the protocol's ErrorKind.
  */
 import type {
-  BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
-  MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
+  BackendChoice, BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ErrorKind, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, StepTiming, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
 } from './protocol';
 import type { ScoreCalibration } from '../engine/model-meta';
 
@@ -70,9 +70,9 @@ export class InferenceClient {
     });
   }
 
-  /** Starts a backend in the worker: the preferred one first, else WebGPU → WebGL → wasm. */
-  init(preferred?: BackendName): Promise<BackendInfo> {
-    return this.call('init', { preferredBackend: preferred });
+  /** Starts a backend in the worker: the preferred one, else the measured choice (`cachedChoice` from an earlier visit when it still holds). */
+  init(preferred?: BackendName, cachedChoice?: BackendChoice | null): Promise<BackendInfo> {
+    return this.call('init', { preferredBackend: preferred, cachedChoice });
   }
 
   /** Loads a model bundle (folder with model.json, weights.bin, meta.json) and its teacher from `${teacherRoot}/${meta.teacher.id}`. */
@@ -105,6 +105,11 @@ export class InferenceClient {
   train(images: PixelsMessage[], options: TrainRequestOptions, opts: { transfer?: boolean } = {}): Promise<TrainResult> {
     const transfer = opts.transfer ? [...new Set(images.map((p) => p.rgba.buffer))] : [];
     return this.call('train', { images, options }, transfer);
+  }
+
+  /** Times one training step of the loaded model at this batch size on the worker's backend. */
+  measureTrainStep(batchSize: number): Promise<StepTiming> {
+    return this.call('measureTrainStep', { batchSize });
   }
 
   /** Stops the running (and any queued) training at its next step; resolves true when there was one. */

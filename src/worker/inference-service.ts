@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ActiveModel } from './active-model';
-import { BackendService, DEFAULT_BACKEND_ORDER } from './backends';
+import { BackendService, DEFAULT_BACKEND_ORDER, type BackendMeasure } from './backends';
 import { InferenceError, toWorkerError } from './errors';
 import { InferenceRunner } from './inference';
 import { LibraryService } from './library-service';
@@ -25,7 +25,7 @@ import { SerialQueue } from './serial-queue';
 import { TrainingService } from './training';
 import type { TrainRequestOptions, TrainResult } from './training-types';
 import type {
-  BackendInfo, BackendName, BundleFileMessage, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo, MemoryResult,
+  BackendChoice, BackendInfo, BackendName, BundleFileMessage, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo, MemoryResult,
   ModelSource, PixelsMessage,
 } from './types';
 
@@ -43,6 +43,8 @@ export interface InferenceServiceOptions {
   prepareBackends?: () => void | Promise<void>;
   /** Why a backend cannot start here (becomes a note), or null to try it. */
   probeBackend?: (name: BackendName) => Promise<string | null>;
+  /** Choose the backend by measurement (the browser worker); default: the first in the order that starts. */
+  measureBackends?: BackendMeasure;
   /** Unsolicited events (backend-changed, train-progress, train-done). */
   onEvent?: (event: WorkerEvent) => void;
   /** Run one small inference after loading (compiles GPU shaders; catches a broken backend early). Default true. */
@@ -90,6 +92,7 @@ export class InferenceService {
       order: opts.backendOrder ?? DEFAULT_BACKEND_ORDER,
       prepareBackends: opts.prepareBackends,
       probeBackend: opts.probeBackend,
+      measure: opts.measureBackends,
       release: () => this.active.release(),
       emit,
       onDeviceLost: (reason) => void this.notifyDeviceLost(reason).catch(() => undefined),
@@ -99,13 +102,14 @@ export class InferenceService {
     this.models = new LibraryService(library, this.active, this.backends, loader);
     this.training = new TrainingService(this.queue, this.backends, this.active, this.models, emit);
     this.api = {
-      init: (r) => this.init(r.preferredBackend),
+      init: (r) => this.init(r.preferredBackend, r.cachedChoice),
       loadModel: (r) => this.loadModel(r.modelId, r.source, r.teacherRoot),
       infer: (r) => this.infer(r.pixels),
       memory: () => this.memory(),
       dispose: async () => (await this.dispose(), null),
       loseDevice: async () => (await this.loseDevice(), null),
       train: (r) => this.train(r.images, r.options),
+      measureTrainStep: (r) => this.training.measureStep(r.batchSize),
       cancelTraining: async () => ({ cancelled: this.cancelTraining() }),
       listModels: () => this.listModels(),
       renameModel: (r) => this.renameModel(r.modelId, r.name),
@@ -127,9 +131,12 @@ export class InferenceService {
     return this.active.current?.info.id ?? null;
   }
 
-  /** Starts the first backend that works (the preferred one first). A second call returns the running backend. */
-  init(preferred?: BackendName): Promise<BackendInfo> {
-    return this.queue.run(() => this.backends.ensureInit(preferred));
+  /**
+   * Starts the backend: the preferred one, else the measured choice (`cached`: an earlier visit's, used when
+   * its key still matches), else the first that works. A second call returns the running backend.
+   */
+  init(preferred?: BackendName, cached?: BackendChoice | null): Promise<BackendInfo> {
+    return this.queue.run(() => this.backends.ensureInit(preferred, cached));
   }
 
   /**

@@ -5,6 +5,8 @@
  */
 import { InferenceService } from './inference-service';
 import { prepareBrowserBackends, probeBrowserBackend } from './browser-backends';
+import { describeBrowserAdapter } from './adapter-info';
+import { PROBE_WORKLOAD, timeWarmUpInference } from './backend-probe';
 import type { WorkerEvent, WorkerRequest } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -12,6 +14,7 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const service = new InferenceService({
   prepareBackends: prepareBrowserBackends,
   probeBackend: probeBrowserBackend,
+  measureBackends: { describe: describeBrowserAdapter, time: timeWarmUpInference, workload: PROBE_WORKLOAD },
   onEvent: (event: WorkerEvent) => scope.postMessage(event),
 });
 

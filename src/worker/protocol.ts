@@ -16,10 +16,10 @@
  * nothing imports in a circle); they are re-exported here for the store and the UI.
  */
 import type {
-  BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  BackendChoice, BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
   MemoryResult, ModelSource, PixelsMessage, WorkerError,
 } from './types';
-import type { TrainProgress, TrainRequestOptions, TrainResult } from './training-types';
+import type { StepTiming, TrainProgress, TrainRequestOptions, TrainResult } from './training-types';
 import type { ScoreCalibration } from '../engine/model-meta';
 
 export type * from './types';
@@ -30,8 +30,12 @@ export type NoFields = Record<never, never>;
 
 /** Every request the worker answers, with its fields and its result (void calls answer null). */
 export interface WorkerApi {
-  /** Starts a backend: the preferred one first, else the fall-back order. A second call returns the running one. */
-  init(req: { preferredBackend?: BackendName }): Promise<BackendInfo>;
+  /**
+   * Starts a backend: the preferred one (forced), else the one measured fastest (backend-choice.ts) —
+   * `cachedChoice`, a measured choice the page kept, is used without measuring when its key still
+   * matches. A second call returns the running one.
+   */
+  init(req: { preferredBackend?: BackendName; cachedChoice?: BackendChoice | null }): Promise<BackendInfo>;
   loadModel(req: { modelId: string; source: ModelSource; teacherRoot: string }): Promise<LoadedModelInfo>;
   infer(req: { pixels: PixelsMessage }): Promise<InferResult>;
   memory(req: NoFields): Promise<MemoryResult>;
@@ -41,6 +45,8 @@ export interface WorkerApi {
   loseDevice(req: NoFields): Promise<null>;
   /** Fine-tunes on normal images (see TrainResult); progress comes as 'train-progress' events. */
   train(req: { images: PixelsMessage[]; options: TrainRequestOptions }): Promise<TrainResult>;
+  /** Times one training step of the loaded model's student at this batch size on the active backend (step-probe.ts). */
+  measureTrainStep(req: { batchSize: number }): Promise<StepTiming>;
   /** Stops the running (or queued) training at the next step; answered at once. */
   cancelTraining(req: NoFields): Promise<{ cancelled: boolean }>;
   listModels(req: NoFields): Promise<LibraryListing>;

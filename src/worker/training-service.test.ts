@@ -155,6 +155,26 @@ describe('training, library and bundles through InferenceService (wasm, 64²)', 
     expect(reply).toMatchObject({ id: 7, ok: true, result: { status: 'done', warnings: [expect.stringMatching(/^2 images: none can be held out/)] } });
   });
 
+  it('a run sized in steps stops after exactly that many (the last epoch partial); a step is timed on request; bad sizes are refused', async () => {
+    const s = await fresh();
+    // 8 images: 2 held out, 6 trained on at batch 2 → 3 steps an epoch; 5 steps = one epoch and 2 steps.
+    const r = await s.train(images(8), { start: 'fresh', steps: 5, learningRate: 0.005, batchSize: 2 });
+    expect(r.status).toBe('done');
+    const steps = progress().filter((p) => p.phase === 'training');
+    expect(steps.map((p) => `${p.epoch}/${p.epochs}:${p.step}/${p.stepsPerEpoch}`)).toEqual(['1/2:1/3', '1/2:2/3', '1/2:3/3', '2/2:1/3', '2/2:2/3']);
+    expect(steps.every((p) => p.totalSteps === 5)).toBe(true);
+    expect(r.epochLosses).toHaveLength(2);
+    const tensors = (await s.memory()).numTensors;
+    const t = await s.api.measureTrainStep({ batchSize: 3 });
+    expect(t).toMatchObject({ backend: 'wasm', batchSize: 3 });
+    expect(t.stepMs).toBeGreaterThan(0);
+    expect(t.featureMs).toBeGreaterThan(0);
+    expect((await s.memory()).numTensors).toBe(tensors);
+    await expect(s.api.measureTrainStep({ batchSize: 0 })).rejects.toMatchObject({ kind: 'input' });
+    await expect(s.train(images(3), { start: 'current', steps: 2, epochs: 2, learningRate: 0.005 })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/exactly one of steps and epochs/) });
+    await expect(s.train(images(3), { start: 'current', steps: 0, learningRate: 0.005 })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/steps must be an integer/) });
+  });
+
   it('cancel mid-run (cancelTraining request) or before the run starts: the previous model answers exactly as before, no tensor left', async () => {
     const s = await fresh();
     const before = await s.infer(probe());

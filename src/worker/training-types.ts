@@ -2,12 +2,17 @@
  * The data of a training request across the worker boundary: options, progress events, the outcome.
  * Plain types only (see types.ts), shared by fine-tune.ts, the training service and the client.
  */
-import type { LibraryModelInfo, LoadedModelInfo, WorkerError } from './types';
+import type { BackendName, LibraryModelInfo, LoadedModelInfo, WorkerError } from './types';
 
 export interface TrainOptions {
   /** 'current': continue from the loaded model's weights; 'fresh': new weights, same student config. */
   start: 'current' | 'fresh';
-  epochs: number;
+  /**
+   * Length of the run: `steps` optimisation steps (the panel's presets; the last epoch may be partial), or
+   * `epochs` passes over the training images (the CLI's unit, the bench page). Exactly one of the two.
+   */
+  steps?: number;
+  epochs?: number;
   /** Adam learning rate, in (0, 1); the CLI's default is DEFAULT_TRAIN_CONFIG.learningRate (src/engine/train.ts). */
   learningRate: number;
   /** Default min(8, number of training images). */
@@ -18,6 +23,17 @@ export interface TrainOptions {
   seed?: number;
   /** Recorded as meta.dataset.name. Default 'images trained in the browser'. */
   datasetName?: string;
+}
+
+/** One training step timed on the active backend (measureTrainStep), for the panel's time estimate. */
+export interface StepTiming {
+  backend: BackendName;
+  /** Samples in the timed batch. */
+  batchSize: number;
+  /** One optimisation step after the first (which compiles kernels / shaders), ms. */
+  stepMs: number;
+  /** Teacher features of one image, ms (the run computes them once per image before training). */
+  featureMs: number;
 }
 
 export type TrainPhase = 'features' | 'training' | 'calibrating';
@@ -33,6 +49,8 @@ export interface TrainProgress {
   /** 1-based epoch of the step just done (0 outside the training phase). */
   epoch: number;
   epochs: number;
+  /** Optimisation steps of the whole run (steps done so far: (epoch − 1) × stepsPerEpoch + step). */
+  totalSteps: number;
   /** 1-based step within the epoch (images done in the other phases). */
   step: number;
   stepsPerEpoch: number;
@@ -44,6 +62,8 @@ export interface TrainProgress {
   elapsedMs: number;
   /** Estimated time to the end of training (steps left × mean step time); NaN until a step is done. */
   etaMs: number;
+  /** Mean time of a training step so far (the first, compiling one left out once there are others); NaN outside training. */
+  stepMs: number;
 }
 
 /** A run that ended without a model: cancelled (by the user or a lost device), with what it did so far. */

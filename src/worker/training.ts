@@ -16,7 +16,8 @@ import type { LibraryService } from './library-service';
 import { checkModelName } from './model-library';
 import type { WorkerEvent } from './protocol';
 import type { SerialQueue } from './serial-queue';
-import type { TrainRequestOptions, TrainResult } from './training-types';
+import { measureTrainStep } from './step-probe';
+import type { StepTiming, TrainRequestOptions, TrainResult } from './training-types';
 import type { LibraryModelInfo, LoadedModelInfo, PixelsMessage, WorkerError } from './types';
 
 export class TrainingService {
@@ -49,6 +50,22 @@ export class TrainingService {
       )
       .catch(() => undefined); // a failing listener must not become an unhandled rejection
     return run;
+  }
+
+  /** Times one step of the loaded model's student (queued like training: it needs the backend to itself). */
+  measureStep(batchSize: number): Promise<StepTiming> {
+    return this.queue.run(async () => {
+      await this.backends.ensureInit();
+      await this.backends.recoverIfLost();
+      const m = this.active.current;
+      if (!m) throw new InferenceError('model', 'load a model first: the step is timed on the loaded model');
+      try {
+        const t = await measureTrainStep(m.pipeline.teacher, m.pipeline.student.config, m.info.meta, batchSize);
+        return { backend: this.backends.backend!, ...t };
+      } catch (e) {
+        throw classifyError(e, 'backend');
+      }
+    });
   }
 
   /** Stops the running and any queued training at the next step. Not queued: takes effect at once. */

@@ -30,6 +30,24 @@ export interface BackendInfo {
   backend: BackendName;
   /** Why earlier backends in the preference order were skipped (e.g. "webgpu: no adapter"). */
   notes: string[];
+  /** How the backend was chosen (absent where the worker was not asked to measure, e.g. in Node tests). */
+  choice?: BackendChoice;
+}
+
+/**
+ * How the worker chose its backend: 'measured' (each backend timed now), 'cached' (a measurement of an
+ * earlier visit with the same key), 'forced' (?backend=). The page keeps measured choices (by key) so
+ * that later visits start at once.
+ */
+export interface BackendChoice {
+  backend: BackendName;
+  how: 'measured' | 'cached' | 'forced';
+  /** In words, for the badge: e.g. "wasm — WebGL here is a software renderer, 12× slower". */
+  reason: string;
+  /** Warm-up inference per measured backend, ms. */
+  measuredMs: Partial<Record<BackendName, number>>;
+  /** What the measurement holds for: user agent, the GPU renderer / adapter strings, the timed workload. */
+  key: string;
 }
 
 /**
