@@ -134,10 +134,10 @@ export function TrainSettingsForm() {
               aria-describedby="train-augment-hint"
               onChange={(e) => s.setTrainSettings({ augment: e.target.checked })}
             />
-            Light augmentation (flips, small shifts)
+            Augmentation (flips, shifts up to ⅛ of the image)
           </label>
           <span id="train-augment-hint" className="hint">
-            Leave off for oriented objects: a flipped part would count as normal.
+            Turn on for hand-held photos where the part moves around the frame; leave off for parts in a fixture and for oriented objects (a flipped part would count as normal).
           </span>
         </div>
 

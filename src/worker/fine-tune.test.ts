@@ -6,7 +6,7 @@ import { MODEL_FORMAT_VERSION, type ModelMeta } from '../engine/model-meta';
 import { Student, type StudentConfig } from '../engine/student';
 import type { Teacher } from '../engine/teacher';
 import {
-  ONE_IMAGE_WARNING, augmentInput, augmentVariants, augmentationsFor, fineTune, imagesFingerprint, type FineTuneInput, type TrainProgress,
+  ONE_IMAGE_WARNING, augmentInput, augmentVariants, maxShift, augmentationsFor, fineTune, imagesFingerprint, type FineTuneInput, type TrainProgress,
 } from './fine-tune';
 import type { PixelsMessage } from './protocol';
 import { poisonFeatureBatch } from './test-support';
@@ -229,21 +229,22 @@ describe('fineTune (wasm, 64², tiny student)', () => {
     expect(v[0]).toEqual({ flipH: false, flipV: false, dx: 0, dy: 0 });
     for (const a of v.slice(1)) {
       expect(a.flipH || a.flipV || a.dx !== 0 || a.dy !== 0).toBe(true);
-      expect(Math.max(Math.abs(a.dx), Math.abs(a.dy))).toBeLessThanOrEqual(8);
+      expect(Math.max(Math.abs(a.dx), Math.abs(a.dy))).toBeLessThanOrEqual(32); // maxShift(256): an eighth of the side
     }
     expect(augmentationsFor(0, 3, 4, 256)).toEqual(v);
     expect(augmentationsFor(0, 4, 4, 256)).not.toEqual(v);
     // variants shrink with the cache budget: 30 images of 3.7 MB (256², mobilenet_v2/expand) → 2
     expect(augmentVariants(30, 3.7e6)).toBe(2);
-    expect(augmentVariants(5, 3.7e6)).toBe(4);
+    expect(augmentVariants(5, 3.7e6)).toBe(8);
+    expect(maxShift(256)).toBe(32);
 
     const events: TrainProgress[] = [];
     const r = await run({ images: images(3), options: { epochs: 2, augment: true }, onProgress: (p) => events.push(p) });
     expect(r.status).toBe('done');
     if (r.status !== 'done') return;
     expect(r.meta.fineTune?.augment).toBe(true);
-    // 3 training images × 4 variants cached (64² features are tiny)
-    expect(events.find((e) => e.phase === 'features')?.stepsPerEpoch).toBe(12);
+    // 3 training images × MAX_AUGMENT_VARIANTS (8) variants cached (64² features are tiny)
+    expect(events.find((e) => e.phase === 'features')?.stepsPerEpoch).toBe(24);
     expect(r.calibration.training).toHaveLength(3);
     r.student.dispose();
   });

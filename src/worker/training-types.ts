@@ -17,7 +17,7 @@ export interface TrainOptions {
   learningRate: number;
   /** Default min(8, number of training images). */
   batchSize?: number;
-  /** Light augmentation (flips, shifts of a few px). Default false. */
+  /** Augmentation (flips, shifts up to an eighth of the side: src/worker/augment.ts). Default false. */
   augment?: boolean;
   /** Seeds the new weights ('fresh'), shuffling and augmentation. Default 0. */
   seed?: number;
