@@ -42,6 +42,10 @@ describe(`inspection app on wasm (${category.id})`, () => {
 
   it('opens with the default model, its gallery and the wasm backend', async () => {
     expect(await page.getByTestId('backend-badge').textContent()).toMatch(/wasm/i);
+    // The preview server sends COOP/COEP: the page is cross-origin isolated and wasm runs one thread per core.
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.getByTestId('backend-threads').textContent()).toBe(`· ${Math.min(8, cores)} thread${Math.min(8, cores) === 1 ? '' : 's'}`);
     expect(await page.getByTestId('model-picker').inputValue()).toBe(category.id);
     const options = await page.getByTestId('model-picker').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(options).toEqual(expect.arrayContaining(index.categories.map((c) => c.id)));

@@ -107,6 +107,15 @@ export function Header() {
         >
           {backend?.backend ?? (engineStatus === 'error' ? 'none' : 'starting…')}
         </span>
+        {backend?.threads !== undefined && (
+          <span
+            data-testid="backend-threads"
+            className="timings"
+            title={backend.threads === 1 ? 'The page is not cross-origin isolated (COOP/COEP headers missing): wasm runs on one thread' : undefined}
+          >
+            · {backend.threads} thread{backend.threads === 1 ? '' : 's'}
+          </span>
+        )}
         {why && (
           <span data-testid="backend-reason" data-how={choice!.how} className="timings backend-reason">
             — {why}

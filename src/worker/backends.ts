@@ -35,6 +35,8 @@ export interface BackendOptions {
   release: () => (() => Promise<unknown>) | null;
   emit: (event: WorkerEvent) => void;
   measure?: BackendMeasure;
+  /** Threads the started backend computes on, where it has several (wasm: XNNPACK threads); null to say nothing. */
+  threadsOf?: (name: BackendName) => number | null;
   /** Called when the current backend's device reports itself lost (WebGPU's `device.lost`). */
   onDeviceLost: (reason: string) => void;
 }
@@ -82,15 +84,20 @@ export class BackendService {
     const notes: string[] = [];
     const measure = this.opts.measure;
     if (!preferred && measure) {
-      this.info = await this.startMeasured(measure, cached ?? null, notes);
+      this.info = this.withThreads(await this.startMeasured(measure, cached ?? null, notes));
       return this.info;
     }
     const order = preferred ? [preferred, ...this.opts.order.filter((b) => b !== preferred)] : [...this.opts.order];
     const backend = await this.startFirst(order, notes);
     const choice: BackendChoice | undefined =
       preferred && measure ? { backend, how: 'forced', reason: backend === preferred ? `${backend} — chosen with ?backend=` : `${backend} — ?backend=${preferred} did not start`, measuredMs: {}, key: '' } : undefined;
-    this.info = { backend, notes, ...(choice ? { choice } : {}) };
+    this.info = this.withThreads({ backend, notes, ...(choice ? { choice } : {}) });
     return this.info;
+  }
+
+  private withThreads(info: BackendInfo): BackendInfo {
+    const threads = this.opts.threadsOf?.(info.backend) ?? null;
+    return threads === null ? info : { ...info, threads };
   }
 
   /** The cache key of a measurement here: user agent, every GPU backend's adapter description, the workload. */
@@ -171,8 +178,8 @@ export class BackendService {
       this.info = null; // the next request tries every backend still alive
       throw e;
     }
-    this.info = { backend, notes };
-    this.opts.emit({ type: 'backend-changed', info: { backend, notes: [...notes] }, reason: `${reason.replace(/[.\s]+$/, '')}; switched from ${from} to ${backend}` });
+    this.info = this.withThreads({ backend, notes });
+    this.opts.emit({ type: 'backend-changed', info: { ...this.info, notes: [...notes] }, reason: `${reason.replace(/[.\s]+$/, '')}; switched from ${from} to ${backend}` });
     if (rebuild) await rebuild();
   }
 

@@ -45,6 +45,8 @@ export interface InferenceServiceOptions {
   probeBackend?: (name: BackendName) => Promise<string | null>;
   /** Choose the backend by measurement (the browser worker); default: the first in the order that starts. */
   measureBackends?: BackendMeasure;
+  /** Threads of a started backend, for BackendInfo.threads (the browser worker: wasm's XNNPACK threads). */
+  backendThreads?: (name: BackendName) => number | null;
   /** Unsolicited events (backend-changed, train-progress, train-done). */
   onEvent?: (event: WorkerEvent) => void;
   /** Run one small inference after loading (compiles GPU shaders; catches a broken backend early). Default true. */
@@ -93,6 +95,7 @@ export class InferenceService {
       prepareBackends: opts.prepareBackends,
       probeBackend: opts.probeBackend,
       measure: opts.measureBackends,
+      threadsOf: opts.backendThreads,
       release: () => this.active.release(),
       emit,
       onDeviceLost: (reason) => void this.notifyDeviceLost(reason).catch(() => undefined),

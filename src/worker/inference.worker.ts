@@ -4,7 +4,7 @@
  * WorkerEvents (backend-changed) are posted as they happen.
  */
 import { InferenceService } from './inference-service';
-import { prepareBrowserBackends, probeBrowserBackend } from './browser-backends';
+import { prepareBrowserBackends, probeBrowserBackend, wasmThreads } from './browser-backends';
 import { describeBrowserAdapter } from './adapter-info';
 import { PROBE_WORKLOAD, timeWarmUpInference } from './backend-probe';
 import type { WorkerEvent, WorkerRequest } from './protocol';
@@ -15,6 +15,7 @@ const service = new InferenceService({
   prepareBackends: prepareBrowserBackends,
   probeBackend: probeBrowserBackend,
   measureBackends: { describe: describeBrowserAdapter, time: timeWarmUpInference, workload: PROBE_WORKLOAD },
+  backendThreads: (name) => (name === 'wasm' ? wasmThreads() : null),
   onEvent: (event: WorkerEvent) => scope.postMessage(event),
 });
 

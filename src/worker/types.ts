@@ -32,6 +32,8 @@ export interface BackendInfo {
   notes: string[];
   /** How the backend was chosen (absent where the worker was not asked to measure, e.g. in Node tests). */
   choice?: BackendChoice;
+  /** wasm: the XNNPACK threads it runs on (1 where the page is not cross-origin isolated); absent elsewhere. */
+  threads?: number;
 }
 
 /**
