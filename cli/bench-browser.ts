@@ -17,7 +17,7 @@ import {
   BENCH_BACKENDS, PROJECTION, RERENDER_TARGET_MS, benchQuery, type BenchBackend, type BenchError, type BenchResult,
 } from '../src/bench/bench-core';
 import { cameraLine, measureCamera, type CameraBenchResult } from './lib/camera-bench';
-import { UserError, formatDuration, intOption, numberOption, parseCliArgs, runCli } from './lib/cli-support';
+import { UserError, formatSeconds, intOption, numberOption, parseCliArgs, runCli } from './lib/cli-support';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Own output folder, so a bench build never replaces the dist/ an e2e run may be serving. */
@@ -105,11 +105,11 @@ async function runBackend(baseUrl: string, backend: BenchBackend, query: string,
       if (s.result) return finish({ ok: s.result.trainingError === null, error: null, result: s.result });
       if (s.error) return finish({ ok: false, error: s.error, result: null });
       const elapsed = performance.now() - t0;
-      if (elapsed > timeoutMs) return finish({ ok: false, error: { stage: s.progress || 'start', message: `no result after ${formatDuration(timeoutMs / 1000)} (raise --timeout)` }, result: null });
+      if (elapsed > timeoutMs) return finish({ ok: false, error: { stage: s.progress || 'start', message: `no result after ${formatSeconds(timeoutMs / 1000)} (raise --timeout)` }, result: null });
       // Progress lines: on a new stage at once, within one stage every 10 s at most.
       const stageOf = (t: string) => t.split(/[:…]/)[0];
       if (s.progress && s.progress !== shown && (stageOf(s.progress) !== stageOf(shown) || performance.now() - shownAt > 10_000)) {
-        log(`  [${backend} ${formatDuration(elapsed / 1000)}] ${s.progress}`);
+        log(`  [${backend} ${formatSeconds(elapsed / 1000)}] ${s.progress}`);
         shown = s.progress;
         shownAt = performance.now();
       }
@@ -174,7 +174,7 @@ function printReport(runs: BackendRun[], chromium: string, mach: Machine, opts: 
     const name = s.fell_back ? `${run.requested}→${s.backend}` : s.backend;
     const target = `${fmt(s.rerender_sigma8_ms, 1)} ${s.rerender_under_target ? 'ok' : 'SLOW'}`;
     const epoch = s.epoch_s === null ? '-' : `${fmt(s.epoch_s, 1)}${s.epoch_includes_compile ? '*' : ''}`;
-    const proj = s.projected_10x20_s === null ? '-' : `${formatDuration(s.projected_10x20_s)} (${fmt(s.projected_10x20_s, 0)} s)`;
+    const proj = s.projected_10x20_s === null ? '-' : `${formatSeconds(s.projected_10x20_s)} (${fmt(s.projected_10x20_s, 0)} s)`;
     console.log(`${name.padEnd(8)} ${fmt(s.teacher_ms, 1, 10)} ${fmt(s.student_ms, 1, 11)} ${fmt(s.maps_ms, 1, 8)} ${fmt(s.total_ms, 1, 9)} ${target.padStart(24)} ${fmt(s.features_s, 1, 11)} ${epoch.padStart(trainCol.length + 1)}  ${proj}`);
   }
   console.log('');
@@ -204,7 +204,7 @@ function printReport(runs: BackendRun[], chromium: string, mach: Machine, opts: 
   }
   if (runs.some((r) => r.result?.training?.steadyEpochMs === null)) console.log('* one epoch only: includes the first step\'s kernel/shader compilation (run --epochs 2 or more for a steady figure)');
   if (opts.images > 0) console.log(`projection: features and calibration × ${PROJECTION.images}/${opts.images} images, ${PROJECTION.epochs} steady epochs scaled by training images (held-out excluded), first-epoch overhead once`);
-  console.log(`wall time ${formatDuration(wallMs / 1000)}`);
+  console.log(`wall time ${formatSeconds(wallMs / 1000)}`);
 }
 
 /** Camera mode on wasm (cli/lib/camera-bench.ts); a failure is reported, not thrown, so the other figures still print. */
@@ -276,7 +276,7 @@ async function main(): Promise<void> {
       chromium = run.chromium;
       const { chromium: _c, ...rest } = run;
       runs.push(rest);
-      log(`${backend}: ${run.ok ? 'done' : `FAILED at ${run.error?.stage ?? 'fine-tuning'}: ${run.error?.message ?? run.result?.trainingError?.message}`} in ${formatDuration(run.wallMs / 1000)}`);
+      log(`${backend}: ${run.ok ? 'done' : `FAILED at ${run.error?.stage ?? 'fine-tuning'}: ${run.error?.message ?? run.result?.trainingError?.message}`} in ${formatSeconds(run.wallMs / 1000)}`);
     }
     camera = await runCamera(server.baseUrl, cameraSeconds, model, extraFlags, log);
   } finally {

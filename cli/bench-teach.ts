@@ -20,7 +20,7 @@ import { CHROMIUM, SWIFTSHADER_WEBGPU_FLAGS, buildApp, launchChromium, openApp, 
 import { resizeNearestMask } from '../src/data/image';
 import type { InspectorState } from '../src/store';
 import { auroc, perRegionOverlap } from '../src/metrics';
-import { UserError, choiceOption, formatDuration, intOption, parseCliArgs, runCli } from './lib/cli-support';
+import { UserError, choiceOption, formatSeconds, intOption, parseCliArgs, runCli } from './lib/cli-support';
 import { evenlySpaced, scanMvtecCategory, type MvtecTestItem } from './lib/dataset';
 import { readMask } from './lib/image-io';
 
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     const running = (await page.getByTestId('backend-badge').textContent())?.trim() ?? '?';
     log(`${category.name}: teaching ${photos.length} of ${category.train.length} photos on ${running} (${await page.getByTestId('backend-reason').textContent().catch(() => 'forced')})`);
     const { trainS, newProduct } = await teach(page, photos, log);
-    log(`trained in ${formatDuration(trainS)}${newProduct ? ' (new product, fresh weights)' : ''}`);
+    log(`trained in ${formatSeconds(trainS)}${newProduct ? ' (new product, fresh weights)' : ''}`);
 
     await page.getByTestId('tab-inspect').click();
     const before = await page.getByTestId('image-list-item').count();
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
       const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
       console.log(`${category.name}, ${photos.length} photos, ${report.backend}: image AUROC ${f(report.image_auroc)}, pixel AUROC ${f(report.pixel_auroc)}, PRO ${f(report.pro)}, ` +
         `hottest point in mask ${f(report.hot_in_mask)} (${hot}/${masked}); at threshold ${threshold.toFixed(4)}: good flagged ${f(report.good_flagged)}, defects passed ${f(report.defect_passed)}; ` +
-        `training ${formatDuration(trainS)}`);
+        `training ${formatSeconds(trainS)}`);
     }
   } finally {
     clearTimeout(deadline);

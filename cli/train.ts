@@ -21,7 +21,7 @@ import { DEFAULT_TRAIN_CONFIG, Trainer, TrainerState, TrainingDivergedError, typ
 import { calibrateThreshold, scoreStatistics } from '../src/metrics';
 import { initBackend } from './lib/backend';
 import {
-  ProgressLine, UserError, choiceOption, formatDuration, intListOption, intOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE,
+  ProgressLine, UserError, choiceOption, formatSeconds, intListOption, intOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE,
 } from './lib/cli-support';
 import { datasetFingerprint, evenlySpaced, scanMvtecCategory } from './lib/dataset';
 import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomic } from './lib/model-bundle';
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   });
   await saveBundle(outDir, student, meta);
   await writeJsonAtomic(path.join(outDir, 'train-scores.json'), { files: files.map((f) => path.relative(category.root, f)), scores });
-  log(`done in ${formatDuration(minutes * 60)}; final loss ${trainer.state.losses.at(-1)?.toFixed(4)}; model written to ${outDir}`);
+  log(`done in ${formatSeconds(minutes * 60)}; final loss ${trainer.state.losses.at(-1)?.toFixed(4)}; model written to ${outDir}`);
   trainer.dispose();
   student.dispose();
   teacher.dispose();

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatDuration as formatDurationMs } from '../../src/data/format';
+import { formatDuration } from '../../src/data/format';
 
 /** An error whose message is meant for the user as is. Exit code 2 = bad usage/input, 1 = failure. */
 export class UserError extends Error {
@@ -81,8 +81,8 @@ export function runCli(main: () => Promise<void>): void {
  * The project's duration format (src/data/format.ts, which takes milliseconds) for the CLIs, whose
  * timings are in seconds: converted here, once, so every caller passes seconds.
  */
-export function formatDuration(seconds: number): string {
-  return formatDurationMs(seconds * 1000);
+export function formatSeconds(seconds: number): string {
+  return formatDuration(seconds * 1000);
 }
 
 /** A one-line progress bar with elapsed time and ETA; redraws in place on a TTY, prints lines otherwise. */
@@ -109,7 +109,7 @@ export class ProgressLine {
     const width = 24;
     const filled = Math.round((width * done) / Math.max(1, this.total));
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    const line = `${this.label} ${bar} ${done}/${this.total} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)} ${extra}`;
+    const line = `${this.label} ${bar} ${done}/${this.total} ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)} ${extra}`;
     this.stream.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
   }
 
