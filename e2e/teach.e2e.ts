@@ -5,7 +5,8 @@
  * teaching wood from the fabric model takes the new-product path (the proposal appears, accepted it trains
  * from fresh weights at the fresh learning rate); the unsaved-model guard asks before training again;
  * Cancel returns the panel to idle within 2 s while elapsed time keeps ticking during a step, and the page
- * keeps painting (no main-thread task over 50 ms) while training. Training runs are a few steps only.
+ * keeps painting (no main-thread task over 50 ms) while training. The new-product run trains the default
+ * preset (100 steps) and must localise most wood gallery defects; the other runs are a few steps only.
  * Images: the committed gallery (public/samples/) and the generator's wood train split, rendered here.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,7 +16,7 @@ import { PNG } from 'pngjs';
 import type { RgbImage } from '../src/data/image';
 import { renderSample } from '../src/data/synthetic';
 import { InstrumentedPage, launchChromium, openApp } from '../harness/browser';
-import { readPublicFile, readSampleIndex, screenshot, waitForIdle, waitForModel } from './app-helpers';
+import { maskHitNear, readPublicFile, readPublicPng, readSampleIndex, screenshot, viewerState, waitForIdle, waitForModel } from './app-helpers';
 
 const index = readSampleIndex();
 const fabric = index.categories.find((c) => c.id === 'fabric')!;
@@ -147,12 +148,33 @@ describe('teaching a new product (the app\'s own backend choice)', () => {
     await page.getByTestId('train-estimate').and(page.locator('[data-ms]:not([data-ms=""])')).waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('train-estimate').textContent()).toMatch(/^≈ .+ on \w+ \(one step here: [\d.]+ s at batch \d\)$/);
     await screenshot(page, 'teach-03-proposal');
-    await page.getByTestId('train-steps').fill('3');
+    // The default preset (what a user gets): Standard, 100 steps.
     await page.getByTestId('train-start').click();
-    await expect.poll(() => trainStatus(page), { timeout: 240_000, interval: 500 }).toBe('done');
+    await expect.poll(() => trainStatus(page), { timeout: 400_000, interval: 500 }).toBe('done');
     const after = await storeView(page);
     expect(after.meta?.fineTune?.start).toBe('fresh');
     expect(after.meta?.training.learningRate).toBe(0.005);
+  });
+
+  it('the wood model taught so puts the hottest point inside the mask for most wood gallery defects', async () => {
+    await page.getByRole('tab', { name: 'Inspect' }).click();
+    const defects = wood.samples.filter((s) => s.label !== 'good' && s.mask);
+    const named = (s: (typeof defects)[number]) => `taught-${path.basename(s.file)}`;
+    await page.getByTestId('file-input').setInputFiles(defects.map((s) => ({ name: named(s), mimeType: 'image/png', buffer: readPublicFile(s.file) })));
+    await expect.poll(() => page.getByTestId('image-list-item').filter({ hasText: 'taught-' }).count()).toBe(defects.length);
+    await waitForIdle(page);
+    const hits: string[] = [];
+    for (const s of defects) {
+      await page.locator(`[data-testid="image-list-item"][data-name="${named(s)}"]`).click();
+      await page.getByTestId('overlay-canvas').and(page.locator('[data-score]')).waitFor();
+      const v = await viewerState(page);
+      const mask = readPublicPng(s.mask!);
+      if (maskHitNear(mask, v.hotX * mask.width, v.hotY * mask.height, 3)) hits.push(path.basename(s.file));
+    }
+    await screenshot(page, 'teach-03b-taught-wood');
+    console.log(`taught wood model: hottest point in the mask for ${hits.length} of ${defects.length} gallery defects (${hits.join(', ')})`);
+    expect(hits.length).toBeGreaterThan(defects.length / 2);
+    await page.getByRole('tab', { name: 'Teach' }).click();
   });
 
   it('the unsaved-model guard asks before training again; declined, nothing starts', async () => {
