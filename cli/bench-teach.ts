@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM, SWIFTSHADER_WEBGPU_FLAGS, buildApp, launchChromium, openApp, startPreview } from '../harness/browser';
 import { resizeNearestMask } from '../src/data/image';
 import type { InspectorState } from '../src/store';
-import { auroc, perRegionOverlap } from '../src/metrics';
+import { auroc, pooledPixelMetrics } from '../src/metrics';
 import { UserError, choiceOption, formatSeconds, intOption, parseCliArgs, runCli } from './lib/cli-support';
 import { evenlySpaced, scanMvtecCategory, type MvtecTestItem } from './lib/dataset';
 import { readMask } from './lib/image-io';
@@ -187,15 +187,7 @@ async function main(): Promise<void> {
     let pixelAuroc: number | null = null;
     let pro: number | null = null;
     if (masked > 0) {
-      const total = pixelMaps.length * size * size;
-      const allScores = new Float32Array(total);
-      const allLabels = new Uint8Array(total);
-      pixelMaps.forEach((m, i) => {
-        allScores.set(m, i * size * size);
-        allLabels.set(pixelMasks[i], i * size * size);
-      });
-      pixelAuroc = auroc(allScores, allLabels);
-      pro = perRegionOverlap(pixelMaps, pixelMasks, size, size).pro;
+      ({ pixelAuroc, pro } = pooledPixelMetrics(pixelMaps, pixelMasks, size));
     }
     // The app's verdict rule (src/store/selectors.ts scoreVerdict): anomalous above the threshold.
     const good = scores.filter((_, i) => labels[i] === 0);

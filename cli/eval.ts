@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { blendOverlay, renderHeatmap } from '../src/data/colormap';
 import { resizeNearestMask } from '../src/data/image';
-import { auroc, perRegionOverlap } from '../src/metrics';
+import { auroc, pooledPixelMetrics } from '../src/metrics';
 import { initBackend } from './lib/backend';
 import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE } from './lib/cli-support';
 import { scanMvtecCategory } from './lib/dataset';
@@ -113,15 +113,7 @@ async function main(): Promise<void> {
   let pixelAuroc: number | null = null;
   let pro: number | null = null;
   if (pixelMasks.some((m) => m.some((v) => v !== 0))) {
-    const total = pixelMaps.length * size * size;
-    const allScores = new Float32Array(total);
-    const allLabels = new Uint8Array(total);
-    pixelMaps.forEach((m, i) => {
-      allScores.set(m, i * size * size);
-      allLabels.set(pixelMasks[i], i * size * size);
-    });
-    pixelAuroc = auroc(allScores, allLabels);
-    pro = perRegionOverlap(pixelMaps, pixelMasks, size, size).pro;
+    ({ pixelAuroc, pro } = pooledPixelMetrics(pixelMaps, pixelMasks, size));
   }
 
   const report: EvalReport = {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
+import type { RgbImage } from '../src/data/image';
 import type { GalleryIndex, GallerySample } from '../src/data/synthetic/plan';
 import { REPO_ROOT } from '../harness/browser';
 
@@ -143,4 +144,17 @@ export async function dropFiles(page: Page, files: { name: string; type: string;
       zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
     }
   });
+}
+
+export interface PngFile {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
+/** 8-bit RGB pixels as an RGB PNG. */
+export function rgbPng(image: RgbImage): Buffer {
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
 }

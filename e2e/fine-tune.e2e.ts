@@ -11,11 +11,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { PNG } from 'pngjs';
-import type { RgbImage } from '../src/data/image';
 import { renderSample } from '../src/data/synthetic';
 import { InstrumentedPage, launchChromium, openApp } from '../harness/browser';
-import { screenshot, maskHitNear, readPublicPng, readSampleIndex, type SampleEntry, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf } from './app-helpers';
+import { screenshot, maskHitNear, readPublicPng, readSampleIndex, type SampleEntry, viewerState, waitForIdle, waitForModel, largestDefect, readPublicFile, downloadOf, rgbPng, type PngFile } from './app-helpers';
 
 const index = readSampleIndex();
 const category = index.categories[0];
@@ -35,18 +33,7 @@ const EPOCHS = 2;
  */
 const LEARNING_RATE = 0.001;
 
-interface PngFile {
-  name: string;
-  mimeType: string;
-  buffer: Buffer;
-}
 
-/** 8-bit RGB pixels as an RGB PNG. */
-function rgbPng(image: RgbImage): Buffer {
-  const png = new PNG({ width: image.width, height: image.height });
-  png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
-}
 
 /** The 5 generated normal images (the category's train split, as `npm run make:samples` would draw them). */
 function generatedNormals(): PngFile[] {

@@ -12,28 +12,16 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import path from 'node:path';
-import { PNG } from 'pngjs';
-import type { RgbImage } from '../src/data/image';
 import { renderSample } from '../src/data/synthetic';
 import { InstrumentedPage, launchChromium, openApp } from '../harness/browser';
-import { maskHitNear, readPublicFile, readPublicPng, readSampleIndex, screenshot, viewerState, waitForIdle, waitForModel } from './app-helpers';
+import { maskHitNear, readPublicFile, readPublicPng, readSampleIndex, screenshot, viewerState, rgbPng, waitForIdle, waitForModel, type PngFile } from './app-helpers';
 
 const index = readSampleIndex();
 const fabric = index.categories.find((c) => c.id === 'fabric')!;
 const wood = index.categories.find((c) => c.id === 'wood')!;
 const woodGood = wood.samples.find((s) => s.label === 'good')!;
 
-interface PngFile {
-  name: string;
-  mimeType: string;
-  buffer: Buffer;
-}
 
-function rgbPng(image: RgbImage): Buffer {
-  const png = new PNG({ width: image.width, height: image.height });
-  png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
-}
 
 /** Normal wood photos: the gallery's good ones and `n` of the generator's train split. */
 function woodPhotos(n: number): PngFile[] {

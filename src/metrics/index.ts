@@ -12,6 +12,7 @@ export type { ScoreStatistics, ThresholdRule } from './calibration.ts';
 export { calibrateFromNormals, holdOutSplit, isNewProduct, outsideNormalRange } from './normal-calibration.ts';
 export type { HoldOutSplit, NormalCalibration } from './normal-calibration.ts';
 export { PixelStatistics } from './pixel-histogram.ts';
+export { pooledPixelMetrics } from './pixel-metrics.ts';
 export type { BoundedValue, CurvePoints } from './pixel-histogram.ts';
 export { defectRegions, regionOutline } from './regions.ts';
 export type { Region, RegionMap } from './regions.ts';
