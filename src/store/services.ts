@@ -2,53 +2,20 @@
  * What the store needs from the outside world. The app passes the real worker client, image decoder and
  * fetch (src/ui/browser-services.ts); the unit tests pass fakes. None of it lives in the store's state.
  */
-import type {
-  BackendChoice,
-  BackendInfo,
-  BackendName,
-  BundleFileMessage,
-  CalibrationUpdate,
-  ExportResult,
-  ExportTarget,
-  InferResult,
-  LibraryListing,
-  LibraryModelInfo,
-  LoadedModelInfo,
-  ModelSource,
-  PixelsMessage,
-  StepTiming,
-  TrainRequestOptions,
-  TrainResult,
-  WorkerEvent,
-} from '../worker/protocol';
+import type { BackendChoice } from '../worker/protocol';
+import type { InferenceClient } from '../worker/inference-client';
 import type { CameraService, SettingsStore } from './camera-types';
-import type { ScoreCalibration } from '../engine/model-meta';
 import type { InspectImage } from './types';
 
-/** The part of src/worker/inference-client's InferenceClient the store calls. */
-export interface InferenceService {
-  /** `cached`: a measured backend choice of an earlier visit (the worker uses it when its key still holds). */
-  init(preferred?: BackendName, cached?: BackendChoice | null): Promise<BackendInfo>;
-  loadModel(modelId: string, source: ModelSource, teacherRoot: string): Promise<LoadedModelInfo>;
-  /** May transfer (detach) pixels.rgba.buffer: the store always passes a copy. */
-  infer(pixels: PixelsMessage): Promise<InferResult>;
-  onEvent(listener: (e: WorkerEvent) => void): () => void;
-  /** Fine-tunes the loaded model (progress as 'train-progress' events); copies the pixels. */
-  train(images: PixelsMessage[], options: TrainRequestOptions): Promise<TrainResult>;
-  /** Times one training step of the loaded model at this batch size on the worker's backend. */
-  measureTrainStep(batchSize: number): Promise<StepTiming>;
-  /** Stops a running training at its next step; true when one was running or queued. */
-  cancelTraining(): Promise<boolean>;
-  listModels(): Promise<LibraryListing>;
-  renameModel(modelId: string, name: string): Promise<LibraryModelInfo>;
-  deleteModel(modelId: string): Promise<void>;
-  /** Replaces the meta.calibration (threshold) of a library model or of the active unsaved one; the loaded model's meta follows. */
-  setModelCalibration(modelId: string, calibration: ScoreCalibration): Promise<CalibrationUpdate>;
-  /** Saves the active, trained and not yet saved model; the active model takes the returned id. */
-  saveTrained(name: string): Promise<LibraryModelInfo>;
-  exportModel(target?: ExportTarget): Promise<ExportResult>;
-  importBundle(files: readonly BundleFileMessage[], teacherRoot: string, name?: string): Promise<LibraryModelInfo>;
-}
+/**
+ * The part of src/worker/inference-client's InferenceClient the store calls — picked from the client, so
+ * its signatures (and their comments) are written once, there. Tests pass a fake of this shape.
+ */
+export type InferenceService = Pick<
+  InferenceClient,
+  | 'init' | 'loadModel' | 'infer' | 'onEvent' | 'train' | 'measureTrainStep' | 'cancelTraining' | 'listModels'
+  | 'renameModel' | 'deleteModel' | 'setModelCalibration' | 'saveTrained' | 'exportModel' | 'importBundle'
+>;
 
 /** Thrown by StoreServices.fetchJson / fetchBlob when the resource does not exist. */
 export class NotFoundError extends Error {
