@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import type { EvaluationResult } from '../store';
 import { histogramBins } from './chart-data';
 import { grid, resampleStep } from './chart-resample';
-import { AXIS, HEIGHT, useUplot } from './charts';
+import { AXIS, drawVertical, HEIGHT, useUplot } from './charts';
 import { downloadBlob } from './heatmap-draw';
 
 const COLORS = { image: '#5aa9ff', pixel: '#ffb454', pro: '#46c35b', good: '#46c35b', defect: '#ff6b61', line: '#ff6b61' };
@@ -27,20 +27,6 @@ function ChartCanvas({ chartRef, setBox, label }: { chartRef: RefObject<HTMLDivE
       aria-label={label}
     />
   );
-}
-
-function drawVertical(u: uPlot, x: number, color: string): void {
-  const px = u.valToPos(x, 'x', true);
-  const { ctx } = u;
-  ctx.save();
-  ctx.strokeStyle = color;
-  ctx.lineWidth = 2 * uPlot.pxRatio;
-  ctx.setLineDash([6 * uPlot.pxRatio, 4 * uPlot.pxRatio]);
-  ctx.beginPath();
-  ctx.moveTo(px, u.bbox.top);
-  ctx.lineTo(px, u.bbox.top + u.bbox.height);
-  ctx.stroke();
-  ctx.restore();
 }
 
 const fmt = (_u: uPlot, v: number | null) => (v == null ? '—' : v.toFixed(3));

@@ -13,6 +13,21 @@ export const AXIS = { stroke: '#9aa3ad', grid: { stroke: '#2c3137', width: 1 }, 
 const COLORS = { step: '#5aa9ff', epoch: '#ffb454', heldOut: '#46c35b', training: '#8e7dff', threshold: '#ff6b61' };
 export const HEIGHT = 200;
 
+/** A dashed vertical line across the plot at x (a threshold, a limit), drawn in uPlot's draw hook. */
+export function drawVertical(u: uPlot, x: number, color: string): void {
+  const px = u.valToPos(x, 'x', true);
+  const { ctx } = u;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2 * uPlot.pxRatio;
+  ctx.setLineDash([6 * uPlot.pxRatio, 4 * uPlot.pxRatio]);
+  ctx.beginPath();
+  ctx.moveTo(px, u.bbox.top);
+  ctx.lineTo(px, u.bbox.top + u.bbox.height);
+  ctx.stroke();
+  ctx.restore();
+}
+
 /**
  * A uPlot chart in a div that follows the div's width: created once with `options`, fed `data` on every
  * change, destroyed on unmount.
@@ -140,19 +155,7 @@ export function CalibrationChart({ calibration }: { calibration: TrainCalibratio
       ],
       hooks: {
         draw: [
-          (u) => {
-            const x = u.valToPos(thresholdRef.current, 'x', true);
-            const { ctx } = u;
-            ctx.save();
-            ctx.strokeStyle = COLORS.threshold;
-            ctx.lineWidth = 2 * uPlot.pxRatio;
-            ctx.setLineDash([6 * uPlot.pxRatio, 4 * uPlot.pxRatio]);
-            ctx.beginPath();
-            ctx.moveTo(x, u.bbox.top);
-            ctx.lineTo(x, u.bbox.top + u.bbox.height);
-            ctx.stroke();
-            ctx.restore();
-          },
+          (u) => drawVertical(u, thresholdRef.current, COLORS.threshold),
         ],
       },
     }),
