@@ -33,6 +33,8 @@ export interface TrainingDefaults {
   defaultPreset: TrainPresetId;
   learningRate: Readonly<Record<TrainStart, number>>;
   augment: boolean;
+  /** Gaussian σ of a new product's map (fresh weights); a model adapted from the loaded one keeps its σ. */
+  freshMapSigma: number;
 }
 
 export const TRAINING_DEFAULTS: TrainingDefaults = {
@@ -44,6 +46,7 @@ export const TRAINING_DEFAULTS: TrainingDefaults = {
   defaultPreset: 'standard',
   learningRate: { current: 0.001, fresh: 0.005 },
   augment: false,
+  freshMapSigma: 8,
 };
 
 export const TRAIN_PRESET_IDS: readonly TrainPresetId[] = ['quick', 'standard', 'thorough'];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrainProgress } from '../worker/protocol';
 import { addAndWait, file, pickerIds, setup, started, withTrainImages } from './test-support';
 import { appendLoss, EMPTY_LOSS_HISTORY, fineTunedTitle, selectTrainBlocker, trainFraction } from './training-slice';
+import { TRAINING_DEFAULTS } from './train-presets';
 
 describe('inspector store: fine-tuning', () => {
   it('refuses to start without images or with bad settings, and says why', async () => {
@@ -37,7 +38,9 @@ describe('inspector store: fine-tuning', () => {
     expect(s.trainStatus).toBe('running');
     expect(s.trainProgress).toMatchObject({ phase: 'training', epoch: 1, step: 1 });
     expect(s.lossHistory).toMatchObject({ steps: [1], losses: [1 / 3], epochMeans: [], stepsPerEpoch: 2 });
-    expect(h.client.trainCalls[0]).toEqual({ images: 6, options: { start: 'fresh', steps: 6, learningRate: 0.005, augment: true } });
+    expect(h.client.trainCalls[0]).toEqual({ images: 6, options: { start: 'fresh', steps: 6, learningRate: 0.005, augment: true, mapSigma: 8 } });
+    // A new product's map σ is TRAINING_DEFAULTS.freshMapSigma (8), not the loaded model's.
+    expect(TRAINING_DEFAULTS.freshMapSigma).toBe(8);
     // The model picker is locked while training runs.
     await s.selectModel('wood');
     expect(h.store.getState().activeModelId).toBe('fabric');

@@ -9,6 +9,7 @@ import { describeFailure } from './failures';
 import { libraryEntry, trainedMessage } from './library-slice';
 import type { SliceCreator } from './runtime';
 import type { InspectorState } from './state';
+import { TRAINING_DEFAULTS } from './train-presets';
 import { checkTrainSettings } from './train-setup-slice';
 import type { LossHistory, ModelEntry, TrainOutcome, TrainStatus } from './types';
 
@@ -177,7 +178,11 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
           const baseId = s.activeModelId;
           const { start, steps, learningRate, augment } = s.trainSettings;
           const name = s.trainSettings.name.trim();
-          const options: TrainRequestOptions = { start, steps, learningRate, augment, ...(name ? { saveAs: name, datasetName: name } : {}) };
+          const options: TrainRequestOptions = {
+            start, steps, learningRate, augment,
+            ...(start === 'fresh' ? { mapSigma: TRAINING_DEFAULTS.freshMapSigma } : {}),
+            ...(name ? { saveAs: name, datasetName: name } : {}),
+          };
           set({ trainStatus: 'running', trainCancelling: false, trainProgress: null, trainStartedAt: rt.now(), trainProgressAt: null, lossHistory: EMPTY_LOSS_HISTORY, trainOutcome: null });
           const { client } = rt.services;
           // A cancelled run may still post a last event before it stops: events count only once it has answered.

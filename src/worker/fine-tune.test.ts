@@ -157,6 +157,25 @@ describe('fineTune (wasm, 64², tiny student)', () => {
     fresh.student.dispose();
   });
 
+  it('mapSigma: the trained model keeps its own map σ, and its calibration is scored under it', async () => {
+    const own = await run({ options: { epochs: 1 } });
+    const wide = await run({ options: { epochs: 1, mapSigma: 8 } });
+    if (own.status !== 'done' || wide.status !== 'done') throw new Error('expected both runs to finish');
+    try {
+      expect(own.meta.map).toEqual(base.meta.map);
+      expect(wide.meta.map).toEqual({ ...base.meta.map, sigma: 8 });
+      expect(base.meta.map.sigma).not.toBe(8);
+      // Same seed, same weights: the held-out scores differ only through σ (a wider blur lowers the maximum).
+      expect(wide.epochLosses).toEqual(own.epochLosses);
+      for (let i = 0; i < own.calibration.heldOut.length; i++) expect(wide.calibration.heldOut[i]).toBeLessThan(own.calibration.heldOut[i]);
+    } finally {
+      own.student.dispose();
+      wide.student.dispose();
+    }
+    await expect(run({ options: { mapSigma: -1 } })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/mapSigma must be a number in \[0, 64\]/) });
+    await expect(run({ options: { mapSigma: Number.NaN } })).rejects.toMatchObject({ kind: 'input' });
+  });
+
   it('cancel mid-run: status cancelled, nothing allocated is left, the base model is untouched', async () => {
     let steps = 0;
     let stop = false;

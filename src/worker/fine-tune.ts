@@ -105,6 +105,16 @@ export function resolveTrainConfig(options: TrainOptions, trainImages: number, l
   return config;
 }
 
+/** The trained model's map settings: the loaded model's, with options.mapSigma when given; throws InferenceError('input'). */
+export function resolveMap(options: TrainOptions, base: ModelMeta['map']): ModelMeta['map'] {
+  const sigma = options.mapSigma;
+  if (sigma === undefined) return base;
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0 || sigma > 64) {
+    throw new InferenceError('input', `training option mapSigma must be a number in [0, 64], got ${String(sigma)}`);
+  }
+  return { ...base, sigma };
+}
+
 /** Checks the images sent for training; throws InferenceError('input') naming the bad one. */
 export function checkTrainingImages(images: readonly PixelsMessage[] | null | undefined): void {
   if (!Array.isArray(images) || images.length === 0) throw new InferenceError('input', 'no images to train on: add at least one normal image');
@@ -150,6 +160,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
   const split = holdOutSplit(n);
   const nTrain = split.train.length;
   const config = resolveTrainConfig(options, nTrain, base.meta.lossForm);
+  const mapMeta: ModelMeta = { ...base.meta, map: resolveMap(options, base.meta.map) };
   const size = base.meta.inputSize;
   const augment = options.augment === true;
   const warnings = n === 1 ? [ONE_IMAGE_WARNING] : n < 5 ? [fewImagesWarning(n)] : [];
@@ -240,7 +251,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
     const trainMinutes = (performance.now() - tTrain) / 60000;
 
     // Calibration: image scores of the un-augmented training images and of the held-out images.
-    const pipeline = ReverseDistillationPipeline.fromMeta(teacher, student, base.meta);
+    const pipeline = ReverseDistillationPipeline.fromMeta(teacher, student, mapMeta);
     const total = nTrain + split.heldOut.length;
     const score = async (cache: TeacherFeatureCache, index: number): Promise<number> => {
       const taps = cache.batch([index]);
@@ -274,7 +285,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
     }
     checkStop();
 
-    const meta = buildMeta(base, student, config, {
+    const meta = buildMeta(base, mapMeta.map, student, config, {
       calibration, losses, minutes: trainMinutes, backend: input.backend, options, augment, images, heldOut: split.heldOut.length, nTrain,
     });
     const done = student;
@@ -293,6 +304,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
 
 function buildMeta(
   base: FineTuneBase,
+  map: ModelMeta['map'],
   student: Student,
   config: TrainConfig,
   r: {
@@ -301,7 +313,7 @@ function buildMeta(
   },
 ): ModelMeta {
   const c = r.calibration;
-  const { teacher, inputSize, normalization, map, lossForm } = base.meta;
+  const { teacher, inputSize, normalization, lossForm } = base.meta;
   // The trained weights are float32: no meta.weights.
   return buildModelMeta({
     teacher, student: student.config, inputSize, normalization, map, lossForm,

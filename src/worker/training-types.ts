@@ -19,6 +19,11 @@ export interface TrainOptions {
   batchSize?: number;
   /** Augmentation (flips, shifts up to an eighth of the side: src/worker/augment.ts). Default false. */
   augment?: boolean;
+  /**
+   * Gaussian σ of the trained model's map (meta.map.sigma, also used for its calibration). Default: the
+   * loaded model's. The Teach panel sends TRAINING_DEFAULTS.mapSigma for a new product (src/store/train-presets.ts).
+   */
+  mapSigma?: number;
   /** Seeds the new weights ('fresh'), shuffling and augmentation. Default 0. */
   seed?: number;
   /** Recorded as meta.dataset.name. Default 'images trained in the browser'. */
