@@ -24,9 +24,10 @@ import type { ModelMeta } from '../engine/model-meta';
 import { ReverseDistillationPipeline } from '../engine/pipeline';
 import { pixelsToInput } from '../engine/preprocess';
 import { Student } from '../engine/student';
-import { DEFAULT_TRAIN_CONFIG, epochsForSteps, stepsPerEpoch, Trainer, TrainingDivergedError, validateTrainConfig, type TrainConfig } from '../engine/train';
+import { stepsPerEpoch, Trainer, TrainingDivergedError, type TrainConfig } from '../engine/train';
 import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
 import { calibrateFromNormals, holdOutSplit, type NormalCalibration } from '../metrics/normal-calibration';
+import { resolveMap, resolveTrainConfig } from './train-options';
 import { augmentInput, augmentVariants, augmentationsFor, bytesPerSample, VariantSampler } from './augment';
 import { InferenceError, messageOf } from './errors';
 import { checkPixels } from './pixels';
@@ -34,6 +35,7 @@ import type { TrainCancelled, TrainDiverged, TrainOptions, TrainProgress } from 
 import type { PixelsMessage } from './types';
 
 export type { TrainOptions, TrainPhase, TrainProgress } from './training-types';
+export { resolveMap, resolveTrainConfig } from './train-options';
 export { AUGMENT_CACHE_BUDGET_BYTES, MAX_AUGMENT_VARIANTS, augmentInput, augmentVariants, augmentationsFor, maxShift, type Augmentation } from './augment';
 
 export interface FineTuneBase {
@@ -75,44 +77,6 @@ export const ONE_IMAGE_WARNING = '1 image: more normal images (10–30) make the
 
 export function fewImagesWarning(n: number): string {
   return `${n} images: none can be held out for calibration, so the threshold comes from the training images' own scores and is optimistic; 5 or more images (10–30 ideally) give a held-out threshold`;
-}
-
-/** Checks the options and fills the defaults; throws InferenceError('input'). */
-export function resolveTrainConfig(options: TrainOptions, trainImages: number, lossForm: TrainConfig['lossForm']): TrainConfig {
-  if (!options || typeof options !== 'object') throw new InferenceError('input', 'no training options were sent');
-  if (options.start !== 'current' && options.start !== 'fresh') {
-    throw new InferenceError('input', `training option start must be "current" or "fresh", got ${String(options.start)}`);
-  }
-  const bySteps = options.steps !== undefined;
-  if (bySteps === (options.epochs !== undefined)) throw new InferenceError('input', 'training options need exactly one of steps and epochs');
-  const batchSize = options.batchSize ?? Math.min(DEFAULT_TRAIN_CONFIG.batchSize, trainImages);
-  const validSteps = bySteps && Number.isInteger(options.steps) && options.steps! >= 1;
-  const config: TrainConfig = {
-    ...DEFAULT_TRAIN_CONFIG,
-    // Sized in steps: enough epochs to hold them; validateTrainConfig reports a bad steps value.
-    epochs: bySteps ? (validSteps && batchSize >= 1 ? epochsForSteps(options.steps!, trainImages, batchSize) : 1) : options.epochs!,
-    batchSize,
-    learningRate: options.learningRate,
-    seed: options.seed ?? 0,
-    lossForm,
-    ...(bySteps ? { maxSteps: options.steps } : {}),
-  };
-  try {
-    validateTrainConfig(config);
-  } catch (e) {
-    throw new InferenceError('input', messageOf(e));
-  }
-  return config;
-}
-
-/** The trained model's map settings: the loaded model's, with options.mapSigma when given; throws InferenceError('input'). */
-export function resolveMap(options: TrainOptions, base: ModelMeta['map']): ModelMeta['map'] {
-  const sigma = options.mapSigma;
-  if (sigma === undefined) return base;
-  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0 || sigma > 64) {
-    throw new InferenceError('input', `training option mapSigma must be a number in [0, 64], got ${String(sigma)}`);
-  }
-  return { ...base, sigma };
 }
 
 /** Checks the images sent for training; throws InferenceError('input') naming the bad one. */
