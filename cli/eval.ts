@@ -6,7 +6,7 @@
  * Anomalous images without a mask count for the image metrics and are skipped for pixel metrics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeAnomalyMap } from '../src/engine/anomaly-map';
+import { disposeAnomalyMap, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const modelDir = path.resolve(a.model);
   const backend = await initBackend(backendName, { threads: threadsOption(a.threads) });
   const { meta, student, teacher } = await loadBundle(modelDir);
-  const sigma = numberOption(a.sigma, 'sigma', meta.map.sigma, 0, 64);
+  const sigma = numberOption(a.sigma, 'sigma', meta.map.sigma, 0, MAX_MAP_SIGMA);
   const size = meta.inputSize;
   const scales = scalesOption(a.scales, 'scales', meta.map.scales ?? [1, 2, 3]);
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, meta.map.fusion, scales.map((k) => k - 1));

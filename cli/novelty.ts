@@ -6,7 +6,7 @@
  * other nine classes as anomalies. `--all` runs the ten classes and reports the mean.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeAnomalyMap } from '../src/engine/anomaly-map';
+import { disposeAnomalyMap, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { pixelsToInput } from '../src/engine/preprocess';
 import { Student, DEFAULT_EMBED_CHANNELS, DEFAULT_WIDTHS } from '../src/engine/student';
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     trainLimit: intOption(a['train-limit'], 'train-limit', 1000, 2, 6000),
     batch: intOption(a.batch, 'batch', 16, 2, 256),
     lr: numberOption(a.lr, 'lr', DEFAULT_TRAIN_CONFIG.learningRate, 0, 1, true),
-    sigma: numberOption(a.sigma, 'sigma', (4 * size) / 256, 0, 64),
+    sigma: numberOption(a.sigma, 'sigma', (4 * size) / 256, 0, MAX_MAP_SIGMA),
     seed: intOption(a.seed, 'seed', 0, 0, 2 ** 31 - 1),
     quiet: Boolean(a.quiet),
   };

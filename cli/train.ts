@@ -10,7 +10,7 @@ import type { NamedTensor } from '../src/engine/train';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FUSIONS, Fusion, disposeAnomalyMap } from '../src/engine/anomaly-map';
+import { FUSIONS, Fusion, disposeAnomalyMap, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
 import { LOSS_FORMS, LossForm } from '../src/engine/loss';
 import { buildModelMeta, calibrationFields } from '../src/engine/bundle-contract';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const lossForm = choiceOption<LossForm>(a.loss, 'loss', DEFAULT_TRAIN_CONFIG.lossForm, LOSS_FORMS);
   const widths = intListOption(a.widths, 'widths', DEFAULT_WIDTHS, 3, 1, 2048) as [number, number, number];
   const embed = intOption(a.embed, 'embed', DEFAULT_EMBED_CHANNELS, 1, 4096);
-  const sigma = numberOption(a.sigma, 'sigma', 4, 0, 64);
+  const sigma = numberOption(a.sigma, 'sigma', 4, 0, MAX_MAP_SIGMA);
   const fusion = choiceOption<Fusion>(a.fusion, 'fusion', 'sum', FUSIONS);
   // Default 2,3: the stride-4 scale adds more noise than signal on all three evaluation sets (README).
   const mapScales = scalesOption(a['map-scales'], 'map-scales', [2, 3]);

@@ -99,6 +99,9 @@ export function gaussianBlur(maps: tf.Tensor3D, sigma: number): tf.Tensor3D {
   return separable(maps, gaussianBlurMatrix(h, sigma), gaussianBlurMatrix(w, sigma), h, w);
 }
 
+/** Largest map σ the CLIs' --sigma and the worker's training option mapSigma accept. */
+export const MAX_MAP_SIGMA = 64;
+
 function checkSigma(sigma: number): void {
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`gaussian σ must be a finite number ≥ 0, got ${sigma}`);
 }

@@ -16,8 +16,9 @@
  *   the shorter and longer choices around it.
  * - augment false: with the wide shifts of src/worker/augment.ts it helped hand-held photos (cookies: share of
  *   defects whose hottest point lies in the mask 0.09 → 0.19, border hot spots 0.72 → 0.40) and hurt aligned
- *   parts (bottle pixel AUROC 0.958 → 0.945); no rule from the training photos alone was found to tell the two
- *   apart, so it stays a choice the form explains.
+ *   parts (bottle pixel AUROC 0.958 → 0.945); no rule from the training photos alone is wired in yet to tell the
+ *   two apart (a candidate, the photos' placement spread, is measured in the README), so it stays a choice the
+ *   form explains.
  * - freshMapSigma 8: a student trained for 100 steps on a few photos leaves a noisier map than a full CLI
  *   run; a wider Gaussian averages that noise out while defects, larger than it, stay. Same code in Node,
  *   fresh weights, 100 steps, σ 4 → 8 on the same trained students (test sets used to choose, as reported):

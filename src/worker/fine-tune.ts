@@ -35,7 +35,6 @@ import type { TrainCancelled, TrainDiverged, TrainOptions, TrainProgress } from 
 import type { PixelsMessage } from './types';
 
 export type { TrainOptions, TrainPhase, TrainProgress } from './training-types';
-export { resolveMap, resolveTrainConfig } from './train-options';
 export { AUGMENT_CACHE_BUDGET_BYTES, MAX_AUGMENT_VARIANTS, augmentInput, augmentVariants, augmentationsFor, maxShift, type Augmentation } from './augment';
 
 export interface FineTuneBase {

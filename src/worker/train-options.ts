@@ -3,6 +3,7 @@
  * DEFAULT_TRAIN_CONFIG, a run sized in steps or epochs) and the trained model's map settings.
  */
 import { DEFAULT_TRAIN_CONFIG, epochsForSteps, validateTrainConfig, type TrainConfig } from '../engine/train';
+import { MAX_MAP_SIGMA } from '../engine/anomaly-map';
 import type { ModelMeta } from '../engine/model-meta';
 import { InferenceError, messageOf } from './errors';
 import type { TrainOptions } from './training-types';
@@ -39,8 +40,8 @@ export function resolveTrainConfig(options: TrainOptions, trainImages: number, l
 export function resolveMap(options: TrainOptions, base: ModelMeta['map']): ModelMeta['map'] {
   const sigma = options.mapSigma;
   if (sigma === undefined) return base;
-  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0 || sigma > 64) {
-    throw new InferenceError('input', `training option mapSigma must be a number in [0, 64], got ${String(sigma)}`);
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0 || sigma > MAX_MAP_SIGMA) {
+    throw new InferenceError('input', `training option mapSigma must be a number in [0, ${MAX_MAP_SIGMA}], got ${String(sigma)}`);
   }
   return { ...base, sigma };
 }

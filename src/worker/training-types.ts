@@ -21,7 +21,7 @@ export interface TrainOptions {
   augment?: boolean;
   /**
    * Gaussian σ of the trained model's map (meta.map.sigma, also used for its calibration). Default: the
-   * loaded model's. The Teach panel sends TRAINING_DEFAULTS.mapSigma for a new product (src/store/train-presets.ts).
+   * loaded model's. The Teach panel sends TRAINING_DEFAULTS.freshMapSigma for a new product (src/store/train-presets.ts).
    */
   mapSigma?: number;
   /** Seeds the new weights ('fresh'), shuffling and augmentation. Default 0. */
