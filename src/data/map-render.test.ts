@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../cli/lib/backend';
 import { computeAnomalyMap, gaussianBlur, scaleAnomalyMaps, upsampleMap, type Fusion } from '../engine/anomaly-map';
-import { MapSmoother, blurMap, mapValueAt, medianOf, type SmoothedMap } from './map-render';
+import { MapSmoother, blurMap, mapValueAt, mapViewKey, medianOf, type SmoothedMap } from './map-render';
 
 /** Random teacher/student taps at strides 4/8/16 of a size×size input, and the engine's upsampled per-scale maps. */
 function fixture(size: number, seed: number) {
@@ -77,6 +77,21 @@ describe('MapSmoother (UI-side fusion + Gaussian)', () => {
     const again = s.smooth([false, true, true], 4);
     expect(again).not.toBe(a);
     expect(Array.from(again.values)).toEqual(Array.from(a.values));
+  });
+
+  it('a primed view (smoothed elsewhere from the same maps) is returned as is; a mismatched one is refused', () => {
+    const { teacher, student, maps } = fixture(32, 1);
+    tf.dispose([...teacher, ...student]);
+    const view = { scales: [true, false, true], sigma: 4, fusion: 'sum' } as const;
+    const elsewhere = new MapSmoother(maps).smoothView(view);
+    const s = new MapSmoother(maps, { views: [view], smoothed: [elsewhere] });
+    expect(s.smooth([true, false, true], 4, 'sum')).toBe(elsewhere);
+    // other views are still smoothed here, equal to what the other smoother gives
+    expect(Array.from(s.smooth([true, true, true], 2).values)).toEqual(Array.from(new MapSmoother(maps).smooth([true, true, true], 2).values));
+    expect(mapViewKey(view, 3)).toBe('101|4|sum');
+    expect(() => new MapSmoother(maps, { views: [view], smoothed: [] })).toThrow(/0 smoothed maps for 1 views/);
+    const small = new MapSmoother({ size: 8, scales: [new Float32Array(64), new Float32Array(64), new Float32Array(64)] }).smoothView(view);
+    expect(() => s.prime(view, small)).toThrow(/8×8 map for 32×32/);
   });
 
   it('an empty selection gives a zero map; bad input is refused', () => {

@@ -32,6 +32,23 @@ export interface SmoothedMap {
   median: number;
 }
 
+/**
+ * One way of looking at the raw maps: which scales are fused, how, and the σ of the smoothing. The worker
+ * smooths the views asked for along with an inference (so the UI thread only draws when a result
+ * arrives); the UI re-smooths for any other view.
+ */
+export interface MapView {
+  scales: readonly boolean[];
+  sigma: number;
+  fusion: Fusion;
+}
+
+/** A view's cache key, as the smoother and its callers name it. */
+export function mapViewKey(view: MapView, scaleCount: number): string {
+  const sel = Array.from({ length: scaleCount }, (_, k) => (view.scales[k] === true ? '1' : '0')).join('');
+  return `${sel}|${view.sigma}|${view.fusion}`;
+}
+
 const CACHE_ENTRIES = 8;
 
 /** A tiny insertion-ordered LRU. */
@@ -180,7 +197,11 @@ export class MapSmoother {
   private readonly fused = new Lru<Float32Array>(CACHE_ENTRIES);
   private readonly smoothed = new Lru<SmoothedMap>(CACHE_ENTRIES);
 
-  constructor(maps: ScaleMaps) {
+  /**
+   * `primed`: maps of these same scales already smoothed elsewhere (the worker's result.smoothed for the
+   * request's views), handed to prime().
+   */
+  constructor(maps: ScaleMaps, primed?: { views: readonly MapView[]; smoothed: readonly SmoothedMap[] }) {
     const { size, scales } = maps;
     if (!Number.isInteger(size) || size < 1) throw new Error(`MapSmoother: invalid map size ${size}`);
     if (scales.length === 0) throw new Error('MapSmoother: no scale maps');
@@ -189,13 +210,17 @@ export class MapSmoother {
     });
     this.size = size;
     this.scales = scales;
+    if (primed) {
+      if (primed.views.length !== primed.smoothed.length) throw new Error(`MapSmoother: ${primed.smoothed.length} smoothed maps for ${primed.views.length} views`);
+      primed.views.forEach((v, i) => this.prime(v, primed.smoothed[i]));
+    }
   }
 
   smooth(selection: readonly boolean[], sigma: number, fusion: Fusion = 'sum'): SmoothedMap {
     if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`gaussian σ must be a finite number ≥ 0, got ${sigma}`);
     const picked = this.scales.filter((_, k) => selection[k] === true);
     const selKey = this.scales.map((_, k) => (selection[k] === true ? '1' : '0')).join('');
-    const key = `${selKey}|${fusion}|${sigma}`;
+    const key = mapViewKey({ scales: selection, sigma, fusion }, this.scales.length);
     const hit = this.smoothed.get(key);
     if (hit) return hit;
 
@@ -207,6 +232,22 @@ export class MapSmoother {
     const result = summarise(this.size, sigma === 0 ? fused : blurMap(fused, this.size, sigma));
     this.smoothed.set(key, result);
     return result;
+  }
+
+  /** smooth() of a view. */
+  smoothView(view: MapView): SmoothedMap {
+    return this.smooth(view.scales, view.sigma, view.fusion);
+  }
+
+  /**
+   * Hands the smoother a map already smoothed elsewhere (the worker's, from these same raw maps) for a
+   * view: smooth() of that view then returns it without blurring.
+   */
+  prime(view: MapView, map: SmoothedMap): void {
+    if (map.size !== this.size || map.values.length !== this.size * this.size) {
+      throw new Error(`MapSmoother.prime: a ${map.size}×${map.size} map for ${this.size}×${this.size} scales`);
+    }
+    this.smoothed.set(mapViewKey(view, this.scales.length), map);
   }
 }
 

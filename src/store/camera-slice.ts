@@ -22,6 +22,7 @@ import { cropFor, loadRoi, normalizeRoi, saveRoi } from './roi';
 import type { SliceCreator } from './runtime';
 import type { InspectorState } from './state';
 import { scoreVerdict } from './selectors';
+import { currentView } from './viewer-slice';
 
 export type CameraStatus = 'off' | 'starting' | 'live' | 'error';
 
@@ -153,9 +154,10 @@ export const createCameraSlice: SliceCreator<CameraSlice> = (set, get, rt) => {
         release(frame);
         return;
       }
+      const views = [currentView(get())];
       let res;
       try {
-        res = await rt.services.client.infer(copyPixels(frame.pixels));
+        res = await rt.services.client.infer(copyPixels(frame.pixels), views);
       } catch (e) {
         release(frame);
         if (mine === run) set({ liveError: `Live inference failed: ${describeFailure(e).message}` });
@@ -169,7 +171,7 @@ export const createCameraSlice: SliceCreator<CameraSlice> = (set, get, rt) => {
       const now = rt.now();
       const skipped = frame.presentedFrames !== null && lastPresented !== null ? frame.presentedFrames - lastPresented - 1 : 0;
       lastPresented = frame.presentedFrames;
-      const live: LiveResult = { frameId: ++frameId, frame, maps: res.maps, smoother: new MapSmoother(res.maps), timings: res.timings, modelId };
+      const live: LiveResult = { frameId: ++frameId, frame, maps: res.maps, smoother: new MapSmoother(res.maps, { views, smoothed: res.smoothed }), timings: res.timings, modelId };
       const previous = get().live;
       set({ live, liveStats: meter.record(now, now - frame.grabbedAt, skipped), liveError: null, lastTimings: res.timings });
       if (previous) release(previous.frame);

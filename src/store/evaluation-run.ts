@@ -9,7 +9,7 @@
  * without a mask count for the image metrics only.
  */
 import { binarizeChannels, resizeNearestMask } from '../data/image';
-import { MapSmoother } from '../data/map-render';
+import type { MapView } from '../data/map-render';
 import type { LabelledItem } from '../data/labelled-folder';
 import type { Fusion } from '../engine/fusion';
 import { auroc, PixelStatistics, rocCurve, type BoundedValue, type CurvePoints } from '../metrics';
@@ -67,7 +67,8 @@ export interface EvalFile {
 export interface EvalDeps {
   decode(blob: Blob, name: string): Promise<InspectImage>;
   release?(image: InspectImage): void;
-  infer(pixels: PixelsMessage): Promise<InferResult>;
+  /** The worker client's infer: the raw maps, and `views` smoothed there. */
+  infer(pixels: PixelsMessage, views: readonly MapView[]): Promise<InferResult>;
   now(): number;
   yieldToUi(): Promise<void>;
   /** Checked between images: true ends the run (EvaluationCancelled). */
@@ -110,8 +111,8 @@ export async function runEvaluation(files: readonly EvalFile[], settings: EvalSe
       const { originalWidth, originalHeight } = img;
       const pixels: PixelsMessage = { width: img.pixels.width, height: img.pixels.height, rgba: img.pixels.rgba.slice() };
       deps.release?.(img);
-      const { maps } = await deps.infer(pixels);
-      const sm = new MapSmoother(maps).smooth(settings.scales, settings.sigma, settings.fusion);
+      const { maps, smoothed } = await deps.infer(pixels, [{ scales: settings.scales, sigma: settings.sigma, fusion: settings.fusion }]);
+      const sm = smoothed[0];
       const size = maps.size;
       let hasMask = false;
       if (item.label === 0) {

@@ -96,7 +96,7 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, r
               {
                 decode: rt.services.decode,
                 release: rt.services.release,
-                infer: (pixels) => rt.services.client.infer(pixels),
+                infer: (pixels, views) => rt.services.client.infer(pixels, views),
                 now: rt.now,
                 yieldToUi: rt.yieldToUi,
                 cancelled: () => cancelled || mine !== run || get().activeModelId !== modelId,

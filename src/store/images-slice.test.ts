@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MapSmoother } from '../data/map-render';
 import { isBundleFileName } from './images-slice';
+import { modelView } from './viewer-slice';
 import { selectListRows, selectSelectedItem, selectSortedItems } from './selectors';
 import { addAndWait, file, names, setup, started } from './test-support';
 
@@ -68,6 +69,31 @@ describe('inspector store: images', () => {
     const moved = selectListRows(h.store.getState());
     const changed = moved.filter((r) => !after.includes(r)).map((r) => r.item.name);
     expect(changed).toEqual([before[1].item.name]);
+  });
+
+  it('the worker smooths the current view (and the model\'s own when it differs): on arrival the store blurs nothing', async () => {
+    const h = setup();
+    await started(h);
+    await addAndWait(h, file('a.png', '200,8,8'));
+    const own = modelView(h.store.getState().meta);
+    expect(h.client.viewRequests.at(-1)).toEqual([own]);
+    // The item's smoother hands back the worker's maps themselves, for the score and the median.
+    const a = h.store.getState().items[0];
+    const [mine] = h.client.smoothedReplies.at(-1)!;
+    expect(a.smoother!.smoothView(own)).toBe(mine);
+    expect([a.score, a.mapMedian]).toEqual([mine.score, mine.median]);
+
+    // With another σ on screen, both views are asked for.
+    h.store.getState().setSigma(1);
+    await h.store.getState().whenIdle();
+    await addAndWait(h, file('b.png', '60,2,2'));
+    const shown = { ...own, sigma: 1 };
+    expect(h.client.viewRequests.at(-1)).toEqual([shown, own]);
+    const b = h.store.getState().items.find((i) => i.name === 'b.png')!;
+    const [now, model] = h.client.smoothedReplies.at(-1)!;
+    expect(b.smoother!.smoothView(shown)).toBe(now);
+    expect(b.smoother!.smoothView(own)).toBe(model);
+    expect([b.score, b.mapMedian]).toEqual([now.score, model.median]);
   });
 
   it('σ changes re-score every image from the cached maps without calling infer again', async () => {

@@ -14,7 +14,7 @@ import type { FileInput, ImageItem, InspectImage, InferResult } from './types';
 /** An image inferred elsewhere (a camera frame with its map), for addInferred. */
 export interface InferredImage {
   image: InspectImage;
-  result: Pick<InferResult, 'maps' | 'timings'>;
+  result: Pick<InferResult, 'maps' | 'timings'> & { smoother: MapSmoother };
   /** The model the maps are from: when another one is active by now, the image is queued to run again. */
   modelId: string;
   origin: 'camera';
@@ -163,7 +163,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
       const base: ImageItem = { ...newItem(image.name, rt.errors.nextBatch()), image, origin, capturedAt };
       let item: ImageItem = { ...base, status: 'queued' };
       if (get().activeModelId === modelId) {
-        const smoother = new MapSmoother(result.maps);
+        const { smoother } = result;
         item = { ...base, status: 'done', maps: result.maps, smoother, modelId, timings: result.timings, ...rt.scoring.fieldsFor(smoother, get()) };
       }
       set((s) => ({ items: [...s.items, item] }));

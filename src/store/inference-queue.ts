@@ -12,7 +12,7 @@ import type { GetState, SetState, TaskTracker } from './runtime';
 import type { Scoring } from './scoring';
 import type { InferenceService } from './services';
 import type { ImageItem } from './types';
-import { fusionOf, scalesFromMeta, sigmaFromMeta } from './viewer-slice';
+import { inferenceViews, modelView } from './viewer-slice';
 
 /** A model generation, as returned by InferenceQueue.nextModel. */
 export type ModelGeneration = number;
@@ -59,14 +59,15 @@ export function createInferenceQueue(set: SetState, get: GetState, deps: QueueDe
       const modelId = s.activeModelId;
       patchItem(set, item.id, { status: 'running' });
       try {
-        const res = await deps.client.infer(copyPixels(item.image.pixels));
+        // The worker smooths the current view and the model's own: on arrival this thread only draws.
+        const views = inferenceViews(s);
+        const res = await deps.client.infer(copyPixels(item.image.pixels), views);
         // A model switch re-queued every image: this result belongs to the previous model.
         if (gen !== generation) continue;
         if (!get().items.some((i) => i.id === item.id)) continue;
-        const smoother = new MapSmoother(res.maps);
-        const { meta } = get();
+        const smoother = new MapSmoother(res.maps, { views, smoothed: res.smoothed });
         const done: Partial<ImageItem> = {
-          mapMedian: smoother.smooth(scalesFromMeta(meta), sigmaFromMeta(meta), fusionOf(meta)).median,
+          mapMedian: smoother.smoothView(modelView(get().meta)).median,
           status: 'done',
           maps: res.maps,
           smoother,

@@ -5,7 +5,6 @@
  * means a new product, and the panel proposes fresh weights at the fresh learning rate.
  * Both are refreshed on demand and keyed on what they depend on, so a repeat call costs nothing.
  */
-import { MapSmoother } from '../data/map-render';
 import { holdOutSplit, isNewProduct, outsideNormalRange } from '../metrics/normal-calibration';
 import type { StepTiming } from '../worker/protocol';
 import { describeFailure } from './failures';
@@ -13,7 +12,7 @@ import type { SliceCreator } from './runtime';
 import type { InspectorState } from './state';
 import { PRESET_LEARNING_RATE } from './train-setup-slice';
 import type { TrainImageItem } from './types';
-import { fusionOf, scalesFromMeta, sigmaFromMeta } from './viewer-slice';
+import { modelView } from './viewer-slice';
 
 /** The added photos scored with the loaded model. */
 export interface ProductCheck {
@@ -99,8 +98,8 @@ export const createTeachAdviceSlice: SliceCreator<TeachAdviceSlice> = (set, get,
         let median = medians.get(cacheKey);
         if (median === undefined) {
           const p = item.image!.pixels;
-          const res = await rt.services.client.infer({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
-          median = new MapSmoother(res.maps).smooth(scalesFromMeta(meta), sigmaFromMeta(meta), fusionOf(meta)).median;
+          const res = await rt.services.client.infer({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) }, [modelView(meta)]);
+          median = res.smoothed[0].median;
           medians.set(cacheKey, median);
         }
         found.push(median);

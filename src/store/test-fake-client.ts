@@ -3,6 +3,7 @@
  * far as the store can tell (transferred pixels, one model at a time, training progress events, the
  * library), with gates and failure injection to put the store in every state.
  */
+import { MapSmoother, type MapView, type SmoothedMap } from '../data/map-render';
 import type { ModelMeta } from '../engine/model-meta';
 import { importName, uniqueName } from '../worker/bundle-names';
 import type {
@@ -84,6 +85,9 @@ export class FakeClient implements InferenceService {
   inits: (BackendName | undefined)[] = [];
   loads: string[] = [];
   inferCount = 0;
+  /** The views of each infer call, and the smoothed maps answered for them, in order. */
+  viewRequests: (readonly MapView[])[] = [];
+  smoothedReplies: SmoothedMap[][] = [];
   inFlight = 0;
   maxInFlight = 0;
   gate = new Gate();
@@ -119,8 +123,9 @@ export class FakeClient implements InferenceService {
     return { id: modelId, meta: m, teacher: 'mobilenet_v2', inputSize: SIZE, loadMs: 5 };
   }
 
-  async infer(pixels: PixelsMessage): Promise<InferResult> {
+  async infer(pixels: PixelsMessage, views: readonly MapView[] = []): Promise<InferResult> {
     this.inferCount++;
+    this.viewRequests.push(views);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     // Like postMessage with a transfer list: the caller's buffer is detached.
@@ -130,9 +135,15 @@ export class FakeClient implements InferenceService {
       await this.gate.wait();
       const fail = this.failNext?.(own);
       if (fail) throw fail;
+      const maps = mapsFor(own, model === 'wood' ? 2 : model === 'fabric' ? 1 : 3);
+      // Smoothed like the worker does it: with the UI's own MapSmoother.
+      const smoother = new MapSmoother(maps);
+      const smoothed = views.map((v) => smoother.smoothView(v));
+      this.smoothedReplies.push(smoothed);
       return {
-        maps: mapsFor(own, model === 'wood' ? 2 : model === 'fabric' ? 1 : 3),
-        timings: { preprocessMs: 1, teacherMs: 10, studentMs: 5, mapsMs: 2, totalMs: 18 },
+        maps,
+        smoothed,
+        timings: { preprocessMs: 1, teacherMs: 10, studentMs: 5, mapsMs: 2, smoothMs: views.length, totalMs: 18 + views.length },
         backend: 'webgl',
       };
     } finally {

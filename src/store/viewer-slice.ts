@@ -4,6 +4,7 @@
  * images from their cached maps (scoring.ts); the threshold only changes derived verdicts.
  */
 import { COLORMAP_NAMES } from '../data/colormap';
+import { mapViewKey, type MapView } from '../data/map-render';
 import { FUSIONS, type Fusion } from '../engine/fusion';
 import type { SliceCreator } from './runtime';
 import type { ColormapName, ModelMeta, ScaleSelection, ThresholdSource, ViewMode, ZoomMode } from './types';
@@ -116,9 +117,26 @@ export function viewDefaultsFromMeta(meta: ModelMeta | null): { scales: ScaleSel
   return { scales: scalesFromMeta(meta), sigma: sigmaFromMeta(meta), ...thresholdDefaults(meta) };
 }
 
-/** Cache key of a score: the map settings it was computed with. */
+/** Cache key of a score: the map settings it was computed with (the smoother's own key for them). */
 export function scoreKey(scales: ScaleSelection, sigma: number, fusion: Fusion): string {
-  return `${scales.map((b) => (b ? 1 : 0)).join('')}|${sigma}|${fusion}`;
+  return mapViewKey({ scales, sigma, fusion }, scales.length);
+}
+
+/** The map the viewer shows now: its σ and scales, the model's fusion. */
+export function currentView(s: { scales: ScaleSelection; sigma: number; meta: ModelMeta | null }): MapView {
+  return { scales: s.scales, sigma: s.sigma, fusion: fusionOf(s.meta) };
+}
+
+/** The model's own map (meta σ, scales and fusion): the one its calibration and the "not your product" rule use. */
+export function modelView(meta: ModelMeta | null): MapView {
+  return { scales: scalesFromMeta(meta), sigma: sigmaFromMeta(meta), fusion: fusionOf(meta) };
+}
+
+/** The views for the worker to smooth with an inference: the current one, and the model's own when it differs. */
+export function inferenceViews(s: { scales: ScaleSelection; sigma: number; meta: ModelMeta | null }): MapView[] {
+  const now = currentView(s);
+  const own = modelView(s.meta);
+  return mapViewKey(now, now.scales.length) === mapViewKey(own, own.scales.length) ? [now] : [now, own];
 }
 
 export const createViewerSlice: SliceCreator<ViewerSlice> = (set, get, rt) => {

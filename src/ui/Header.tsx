@@ -122,9 +122,14 @@ export function Header() {
             {choice!.how === 'cached' ? ' (measured on an earlier visit)' : ''}
           </span>
         )}
-        <span data-testid="stage-timings" className="timings" aria-label="Stage timings of the last inference">
+        <span
+          data-testid="stage-timings"
+          className="timings"
+          aria-label="Stage timings of the last inference"
+          title="maps: 1 − cos per scale, upsampling, and the fused, smoothed map of the current view"
+        >
           {timings
-            ? `teacher ${ms(timings.teacherMs)} · student ${ms(timings.studentMs)} · maps ${ms(timings.mapsMs)} · total ${ms(timings.totalMs)} ms`
+            ? `teacher ${ms(timings.teacherMs)} · student ${ms(timings.studentMs)} · maps ${ms(timings.mapsMs + timings.smoothMs)} · total ${ms(timings.totalMs)} ms`
             : 'no inference yet'}
         </span>
       </div>

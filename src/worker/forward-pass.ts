@@ -33,8 +33,8 @@ export async function forwardPass(pipeline: ReverseDistillationPipeline, pixels:
     const t4 = performance.now();
     if (data.length !== 3) throw new InferenceError('internal', `expected 3 scale maps, got ${data.length}`);
     const maps: RawMaps = { size, scales: [data[0], data[1], data[2]] };
-    const timings: StageTimings = { preprocessMs: t1 - t0, teacherMs, studentMs, mapsMs: t4 - t3, totalMs: t4 - t0 };
-    return { maps, timings, backend: backend ?? (tf.getBackend() as BackendName) };
+    const timings: StageTimings = { preprocessMs: t1 - t0, teacherMs, studentMs, mapsMs: t4 - t3, smoothMs: 0, totalMs: t4 - t0 };
+    return { maps, smoothed: [], timings, backend: backend ?? (tf.getBackend() as BackendName) };
   } finally {
     tf.dispose(owned);
   }

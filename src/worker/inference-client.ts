@@ -8,6 +8,7 @@ import type {
   MemoryResult, ModelSource, PixelsMessage, RequestFields, RequestOf, ResultOf, StepTiming, TrainRequestOptions, TrainResult, WorkerEvent, WorkerMethod, WorkerReply,
 } from './protocol';
 import type { ScoreCalibration } from '../engine/model-meta';
+import type { MapView } from '../data/map-render';
 
 /** A dropped file (File from a drop or an <input type=file>) or bytes already read. */
 export type ImportFile = BundleFileMessage | (Blob & { readonly name: string });
@@ -81,9 +82,12 @@ export class InferenceClient {
     return this.call('loadModel', { modelId, source: resolved, teacherRoot: this.resolve(teacherRoot) });
   }
 
-  /** Runs the model on one image. Transfers pixels.rgba.buffer: the caller's array is detached afterwards. */
-  infer(pixels: PixelsMessage): Promise<InferResult> {
-    return this.call('infer', { pixels }, [pixels.rgba.buffer]);
+  /**
+   * Runs the model on one image; `views` are smoothed in the worker and come back in result.smoothed.
+   * Transfers pixels.rgba.buffer: the caller's array is detached afterwards.
+   */
+  infer(pixels: PixelsMessage, views: readonly MapView[] = []): Promise<InferResult> {
+    return this.call('infer', { pixels, views }, [pixels.rgba.buffer]);
   }
 
   memory(): Promise<MemoryResult> {

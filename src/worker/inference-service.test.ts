@@ -5,7 +5,7 @@ import path from 'node:path';
 import { initBackend } from '../../cli/lib/backend';
 import { fileSystemHandler } from '../../cli/lib/file-io';
 import { TEACHER_ROOT, loadTeacher, loadTeacherMeta } from '../../cli/lib/model-bundle';
-import { MapSmoother } from '../data/map-render';
+import { MapSmoother, type MapView } from '../data/map-render';
 import type { ModelMeta } from '../engine/model-meta';
 import { ReverseDistillationPipeline } from '../engine/pipeline';
 import { Student, type StudentConfig } from '../engine/student';
@@ -13,7 +13,7 @@ import { Teacher, type TeacherMeta } from '../engine/teacher';
 import { studentFromArtifacts, studentToArtifacts, weightDataToArrayBuffer } from '../engine/weights-io';
 import { InferenceService, type InferenceServiceOptions } from './inference-service';
 import { fetchModelFiles } from './model-files';
-import type { PixelsMessage, WorkerEvent, WorkerRequest } from './protocol';
+import type { InferResult, PixelsMessage, WorkerEvent, WorkerRequest } from './protocol';
 
 const SIZE = 64;
 const TEACHER_URL = '/models/teacher';
@@ -273,7 +273,7 @@ describe('InferenceService (Node, wasm backend)', () => {
     await expect(s.loadModel('x', src('/models/students/x'), 'teacher:')).rejects.toMatchObject({ kind: 'model', message: expect.stringMatching(/could not be read: \/models\/students\/x\/meta\.json \(ENOENT\)/) });
   });
 
-  it('answers protocol requests: bad pixels → "input", then the next good inference works; maps are in the transfer list', async () => {
+  it('answers protocol requests: bad pixels or views → "input", then the next good inference works; maps and smoothed views are in the transfer list', async () => {
     const s = service();
     const reply = (req: WorkerRequest) => s.handle(req);
     expect((await reply({ id: 1, type: 'infer', pixels: randomPixels(8, 8) })).reply).toMatchObject({ id: 1, ok: false, error: { kind: 'model', message: 'no model is loaded yet' } });
@@ -295,6 +295,24 @@ describe('InferenceService (Node, wasm backend)', () => {
     expect(good.ok).toBe(true);
     const scales = (good as { result: { maps: { scales: Float32Array[] } } }).result.maps.scales;
     expect(transfer).toEqual(scales.map((m) => m.buffer));
+    // Views: smoothed in the worker exactly as the UI's MapSmoother does; a view asked for twice is one buffer.
+    const view: MapView = { scales: [false, true, true], sigma: 4, fusion: 'sum' };
+    const pixels = randomPixels(64, 64);
+    const raw = await s.infer({ ...pixels, rgba: pixels.rgba.slice() });
+    const { reply: viewed, transfer: moved } = await reply({ id: 24, type: 'infer', pixels, views: [view, { ...view, sigma: 0 }, view] });
+    if (!viewed.ok) throw new Error('infer with views failed');
+    const res = viewed.result as InferResult;
+    const ui = new MapSmoother(raw.maps);
+    expect(Array.from(res.smoothed[0].values)).toEqual(Array.from(ui.smoothView(view).values));
+    expect(res.smoothed[1].score).toBe(ui.smooth([false, true, true], 0).score);
+    expect(res.smoothed[2]).toBe(res.smoothed[0]);
+    expect(moved).toHaveLength(5);
+    expect(res.timings.smoothMs).toBeGreaterThan(0);
+    expect(raw.timings.smoothMs).toBe(0);
+    for (const [i, views] of [[{ ...view, sigma: -1 }], [{ ...view, sigma: 1e9 }], [{ ...view, fusion: 'max' }], [{ scales: 'all', sigma: 4, fusion: 'sum' }], Array(5).fill(view)].entries()) {
+      const { reply: r } = await reply({ id: 30 + i, type: 'infer', pixels: randomPixels(8, 8), views: views as MapView[] });
+      expect(r).toMatchObject({ ok: false, error: { kind: 'input' } });
+    }
     expect((await reply({ id: 21, type: 'memory' })).reply).toEqual({ id: 21, ok: true, result: expect.objectContaining({ numTensors: base }) });
     expect((await reply({ id: 22, type: 'bogus' } as unknown as WorkerRequest)).reply).toMatchObject({ ok: false, error: { kind: 'internal' } });
     expect((await reply({ id: 23, type: 'dispose' })).reply).toEqual({ id: 23, ok: true, result: null });

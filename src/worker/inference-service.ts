@@ -24,6 +24,7 @@ import type { RequestFields, ResultOf, WorkerApi, WorkerEvent, WorkerMethod, Wor
 import { SerialQueue } from './serial-queue';
 import { TrainingService } from './training';
 import type { TrainRequestOptions, TrainResult } from './training-types';
+import type { MapView } from '../data/map-render';
 import type {
   BackendChoice, BackendInfo, BackendName, BundleFileMessage, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo, MemoryResult,
   ModelSource, PixelsMessage,
@@ -61,7 +62,8 @@ type Transfers = { [M in WorkerMethod]?: (result: ResultOf<M>) => Transferable[]
 
 /** Results whose buffers are transferred to the UI thread rather than copied. */
 const TRANSFERS: Transfers = {
-  infer: (r) => r.maps.scales.map((s) => s.buffer),
+  // A view asked for twice is one map: each buffer is listed once.
+  infer: (r) => [...new Set([...r.maps.scales, ...r.smoothed.map((m) => m.values)].map((a) => a.buffer))],
   exportModel: (r) => [r.bytes.buffer],
 };
 
@@ -107,7 +109,7 @@ export class InferenceService {
     this.api = {
       init: (r) => this.init(r.preferredBackend, r.cachedChoice),
       loadModel: (r) => this.loadModel(r.modelId, r.source, r.teacherRoot),
-      infer: (r) => this.infer(r.pixels),
+      infer: (r) => this.infer(r.pixels, r.views),
       memory: () => this.memory(),
       dispose: async () => (await this.dispose(), null),
       loseDevice: async () => (await this.loseDevice(), null),
@@ -154,9 +156,9 @@ export class InferenceService {
     });
   }
 
-  /** Teacher → student → per-scale 1 − cos maps upsampled to the model input (not fused, not smoothed). */
-  infer(pixels: PixelsMessage): Promise<InferResult> {
-    return this.queue.run(() => this.runner.infer(pixels));
+  /** Teacher → student → per-scale 1 − cos maps upsampled to the model input, and the requested views of them fused and smoothed. */
+  infer(pixels: PixelsMessage, views?: readonly MapView[]): Promise<InferResult> {
+    return this.queue.run(() => this.runner.infer(pixels, views));
   }
 
   memory(): Promise<MemoryResult> {

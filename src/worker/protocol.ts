@@ -16,7 +16,7 @@
  * nothing imports in a circle); they are re-exported here for the store and the UI.
  */
 import type {
-  BackendChoice, BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ExportResult, ExportTarget, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
+  BackendChoice, BackendInfo, BackendName, BundleFileMessage, CalibrationUpdate, ExportResult, ExportTarget, InferRequest, InferResult, LibraryListing, LibraryModelInfo, LoadedModelInfo,
   MemoryResult, ModelSource, PixelsMessage, WorkerError,
 } from './types';
 import type { StepTiming, TrainProgress, TrainRequestOptions, TrainResult } from './training-types';
@@ -37,7 +37,7 @@ export interface WorkerApi {
    */
   init(req: { preferredBackend?: BackendName; cachedChoice?: BackendChoice | null }): Promise<BackendInfo>;
   loadModel(req: { modelId: string; source: ModelSource; teacherRoot: string }): Promise<LoadedModelInfo>;
-  infer(req: { pixels: PixelsMessage }): Promise<InferResult>;
+  infer(req: InferRequest): Promise<InferResult>;
   memory(req: NoFields): Promise<MemoryResult>;
   /** Releases the loaded model (the backend stays up). */
   dispose(req: NoFields): Promise<null>;

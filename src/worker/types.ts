@@ -3,9 +3,11 @@
  * library entries, bundle files and errors out. Plain types only (no imports from the worker's
  * modules), so every module of the worker and the client can use them without an import cycle.
  *
- * The worker returns the per-scale maps *unsmoothed*: fusing the selected scales and the Gaussian are
- * linear and cheap, so the UI re-smooths for a new σ or scale selection without re-running the network.
+ * The worker returns the per-scale maps *unsmoothed*, so the UI re-smooths for a new σ or scale selection
+ * without re-running the network, and with them the fused, smoothed maps of the views the request names
+ * (the viewer's current one, the model's own): on arrival the UI thread only draws.
  */
+import type { MapView, SmoothedMap } from '../data/map-render';
 import type { ModelMeta } from '../engine/model-meta';
 
 /** Raw evidence of one inference, all maps size×size, row-major, at the model's input resolution. */
@@ -21,6 +23,8 @@ export interface StageTimings {
   teacherMs: number;
   studentMs: number;
   mapsMs: number;
+  /** Fusing and smoothing the requested views (0 when none was asked for). */
+  smoothMs: number;
   totalMs: number;
 }
 
@@ -118,8 +122,17 @@ export interface WorkerError {
   message: string;
 }
 
+/** An inference request: the pixels, and the views whose smoothed maps come back with the raw ones. */
+export interface InferRequest {
+  pixels: PixelsMessage;
+  /** A few at most (the worker refuses more than four); none (the default) returns the raw maps only. */
+  views?: readonly MapView[];
+}
+
 export interface InferResult {
   maps: RawMaps;
+  /** smoothed[i] is the request's views[i], fused and smoothed like the UI's MapSmoother does. */
+  smoothed: SmoothedMap[];
   timings: StageTimings;
   backend: BackendName;
 }
