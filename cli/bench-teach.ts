@@ -10,7 +10,8 @@
  *
  * Keys of --json: image_auroc, pixel_auroc, pro, hot_in_mask (share of masked defective images whose
  * hottest point lies in the mask), good_flagged / defect_passed (at the calibrated threshold), train_s
- * (wall time of training), backend. Fractions in [0, 1]; a metric without data is null.
+ * (wall time of training), augmented (what the panel's augmentation setting, 'auto' by default, decided),
+ * backend. Fractions in [0, 1]; a metric without data is null.
  */
 import type { Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,6 +45,7 @@ export interface TeachReport {
   good_flagged: number;
   defect_passed: number;
   train_s: number;
+  augmented: boolean;
   backend: string;
 }
 
@@ -84,7 +86,7 @@ function readMap(page: Page, name: string): Promise<PageMap | null> {
   }, name);
 }
 
-async function teach(page: Page, photos: string[], log: (s: string) => void): Promise<{ trainS: number; newProduct: boolean }> {
+async function teach(page: Page, photos: string[], log: (s: string) => void): Promise<{ trainS: number; newProduct: boolean; augmented: boolean }> {
   await page.getByTestId('tab-teach').click();
   await page.getByTestId('train-file-input').setInputFiles(photos.map((p) => fileFor(p)));
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="train-image"][data-status="ready"]').length === n, photos.length, { timeout: 120_000 });
@@ -98,12 +100,15 @@ async function teach(page: Page, photos: string[], log: (s: string) => void): Pr
     await page.getByTestId('new-product-accept').click();
   }
   log(`estimate: ${await page.getByTestId('train-estimate').textContent()}`);
+  const decision = page.getByTestId('train-augment-decision');
+  const augmented = (await decision.getAttribute('data-augment')) === 'true';
+  log(`augmentation: ${await decision.textContent()}`);
   const t0 = performance.now();
   await page.getByTestId('train-start').click();
   await page.locator('[data-testid="train-status"]:not([data-status="running"])').waitFor({ timeout: 0 });
   const status = await page.getByTestId('train-status').getAttribute('data-status');
   if (status !== 'done') throw new UserError(`training ended "${status}": ${await page.getByTestId('train-status').textContent()}`, 1);
-  return { trainS: (performance.now() - t0) / 1000, newProduct };
+  return { trainS: (performance.now() - t0) / 1000, newProduct, augmented };
 }
 
 async function main(): Promise<void> {
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
     await page.getByTestId('model-status').filter({ hasText: /ready/i }).waitFor({ timeout: 300_000 });
     const running = (await page.getByTestId('backend-badge').textContent())?.trim() ?? '?';
     log(`${category.name}: teaching ${photos.length} of ${category.train.length} photos on ${running} (${await page.getByTestId('backend-reason').textContent().catch(() => 'forced')})`);
-    const { trainS, newProduct } = await teach(page, photos, log);
+    const { trainS, newProduct, augmented } = await teach(page, photos, log);
     log(`trained in ${formatSeconds(trainS)}${newProduct ? ' (new product, fresh weights)' : ''}`);
 
     await page.getByTestId('tab-inspect').click();
@@ -200,6 +205,7 @@ async function main(): Promise<void> {
       good_flagged: good.filter((s) => s > threshold).length / good.length,
       defect_passed: bad.filter((s) => s <= threshold).length / bad.length,
       train_s: trainS,
+      augmented,
       backend: finalBackend,
     };
     if (app.consoleErrors.length) log(`console errors: ${app.consoleErrors.join(' | ')}`);
@@ -209,7 +215,7 @@ async function main(): Promise<void> {
       const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
       console.log(`${category.name}, ${photos.length} photos, ${report.backend}: image AUROC ${f(report.image_auroc)}, pixel AUROC ${f(report.pixel_auroc)}, PRO ${f(report.pro)}, ` +
         `hottest point in mask ${f(report.hot_in_mask)} (${hot}/${masked}); at threshold ${threshold.toFixed(4)}: good flagged ${f(report.good_flagged)}, defects passed ${f(report.defect_passed)}; ` +
-        `training ${formatSeconds(trainS)}`);
+        `training ${formatSeconds(trainS)}${augmented ? ', augmented' : ''}`);
     }
   } finally {
     clearTimeout(deadline);

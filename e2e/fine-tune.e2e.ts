@@ -187,7 +187,9 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     await page.getByTestId('train-preset-quick').click();
     expect(Number(await page.getByTestId('train-lr').inputValue())).toBe(LEARNING_RATE);
     await page.getByTestId('train-steps').fill(String(EPOCHS));
-    expect(await page.getByTestId('train-augment').isChecked()).toBe(false);
+    // Augmentation starts on 'auto' (decided from the photos); this run compares with the CLI, so it is off.
+    expect(await page.getByTestId('train-augment').inputValue()).toBe('auto');
+    await page.getByTestId('train-augment').selectOption('off');
     await page.getByTestId('train-name').fill(MODEL_NAME);
     // Record every progress event the store receives (phases and losses).
     await page.evaluate(() => {

@@ -21,7 +21,7 @@ export { cropFor, normalizeRoi } from './roi';
 export { backendLabel } from './engine-slice';
 export { baseName } from './images-slice';
 export { MODEL_INDEX_PATH, SAMPLE_INDEX_PATH } from './indices';
-export { checkTrainSettings, DEFAULT_TRAIN_SETTINGS, MAX_TRAIN_STEPS, PRESET_LEARNING_RATE, presetOf, TRAIN_PRESET_IDS, TRAIN_PRESETS } from './train-setup-slice';
+export { checkTrainSettings, DEFAULT_TRAIN_SETTINGS, MAX_TRAIN_STEPS, PRESET_LEARNING_RATE, presetOf, selectAugmentation, TRAIN_PRESET_IDS, TRAIN_PRESETS, type AugmentDecision } from './train-setup-slice';
 export { TRAINING_DEFAULTS, type TrainPreset } from './train-presets';
 export { appendLoss, selectTrainBlocker, trainFraction } from './training-slice';
 export { runBatchSize, selectTrainEstimateMs, type ProductCheck, type TeachAdviceSlice } from './teach-advice-slice';

@@ -23,7 +23,7 @@ describe('inspector store: fine-tuning setup', () => {
     expect(st().trainImages).toEqual([]);
     expect(h.released).toEqual(['a.png', 'b.png']);
 
-    expect(st().trainSettings).toMatchObject({ start: 'current', steps: TRAIN_PRESETS.standard.steps, learningRate: 0.001, augment: false, name: '' });
+    expect(st().trainSettings).toMatchObject({ start: 'current', steps: TRAIN_PRESETS.standard.steps, learningRate: 0.001, augment: 'auto', name: '' });
     expect(presetOf(st().trainSettings)).toBe('standard');
     st().applyTrainPreset('thorough');
     expect(st().trainSettings.steps).toBe(TRAIN_PRESETS.thorough.steps);
@@ -41,7 +41,7 @@ describe('inspector store: fine-tuning setup', () => {
     expect(st().trainSettings.learningRate).toBe(0.002);
     st().applyTrainPreset('quick');
     expect(st().trainSettings).toMatchObject({ start: 'fresh', steps: TRAIN_PRESETS.quick.steps, learningRate: 0.005 });
-    st().setTrainSettings({ steps: 7, augment: true });
+    st().setTrainSettings({ steps: 7, augment: 'on' });
     expect(presetOf(st().trainSettings)).toBe('custom');
   });
 

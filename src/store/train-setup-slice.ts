@@ -2,10 +2,12 @@
  * What a fine-tuning run will use: the normal images (decoded here, thumbnails for the panel) and the
  * settings — start point, steps and learning rate (presets or typed), augmentation, a name to save under.
  */
+import { grayThumbnail, placementSpread } from '../data/placement';
 import { describeFailure, withName } from './failures';
 import type { SliceCreator } from './runtime';
 import { TRAIN_PRESET_IDS, TRAINING_DEFAULTS } from './train-presets';
-import type { FileInput, TrainImageItem, TrainPresetId, TrainSettings, TrainStart } from './types';
+import type { AugmentChoice, FileInput, TrainImageItem, TrainPresetId, TrainSettings, TrainStart } from './types';
+import type { InspectorState } from './state';
 
 export interface TrainSetupSlice {
   /** Normal images to fine-tune on, in the order added. */
@@ -50,6 +52,35 @@ export function presetOf(settings: Pick<TrainSettings, 'start' | 'steps' | 'lear
   return TRAIN_PRESET_IDS.find((id) => TRAIN_PRESETS[id].steps === settings.steps) ?? 'custom';
 }
 
+/** Whether the next run augments, and why (the form shows it; startTraining sends it). */
+export interface AugmentDecision {
+  augment: boolean;
+  /** The ready photos' placement spread (null with fewer than two). */
+  spread: number | null;
+  /** 'choice': the user forced it on or off; 'spread': decided by the spread; 'too-few': auto with < 2 photos (off). */
+  by: 'choice' | 'spread' | 'too-few';
+}
+
+function decide(choice: AugmentChoice, spread: number | null): AugmentDecision {
+  if (choice !== 'auto') return { augment: choice === 'on', spread, by: 'choice' };
+  if (spread === null) return { augment: false, spread, by: 'too-few' };
+  return { augment: spread > TRAINING_DEFAULTS.augmentSpreadCut, spread, by: 'spread' };
+}
+
+/** Per photo list: its spread is computed once, and each choice's decision is one object (a stable selector result). */
+const decisions = new WeakMap<readonly TrainImageItem[], Map<AugmentChoice, AugmentDecision>>();
+
+export function selectAugmentation(s: Pick<InspectorState, 'trainImages' | 'trainSettings'>): AugmentDecision {
+  let byChoice = decisions.get(s.trainImages);
+  if (!byChoice) {
+    const grays = s.trainImages.filter((i) => i.status === 'ready' && i.gray).map((i) => i.gray!);
+    const spread = placementSpread(grays);
+    byChoice = new Map((['auto', 'on', 'off'] as const).map((c) => [c, decide(c, spread)]));
+    decisions.set(s.trainImages, byChoice);
+  }
+  return byChoice.get(s.trainSettings.augment) ?? decide(s.trainSettings.augment, null);
+}
+
 /** A user-facing reason why the settings cannot start a run, or null. */
 export function checkTrainSettings(settings: TrainSettings): string | null {
   const { steps, learningRate } = settings;
@@ -75,6 +106,7 @@ export const createTrainSetupSlice: SliceCreator<TrainSetupSlice> = (set, get, r
         id: `train-${++imageSeq}`,
         name: f.name || 'image',
         image: null,
+        gray: null,
         status: 'decoding',
         error: null,
       }));
@@ -89,7 +121,7 @@ export const createTrainSetupSlice: SliceCreator<TrainSetupSlice> = (set, get, r
                 rt.services.release?.(image);
                 continue;
               }
-              patch(id, { image, status: 'ready' });
+              patch(id, { image, gray: grayThumbnail(image.pixels), status: 'ready' });
             } catch (e) {
               const message = withName(name, describeFailure(e).message);
               if (exists(id)) patch(id, { status: 'error', error: message });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { TrainProgress } from '../worker/protocol';
 import { addAndWait, file, pickerIds, setup, started, withTrainImages } from './test-support';
 import { appendLoss, EMPTY_LOSS_HISTORY, fineTunedTitle, selectTrainBlocker, trainFraction } from './training-slice';
+import type { StoreServices } from './services';
 import { TRAINING_DEFAULTS } from './train-presets';
+import { selectAugmentation } from './train-setup-slice';
 
 describe('inspector store: fine-tuning', () => {
   it('refuses to start without images or with bad settings, and says why', async () => {
@@ -22,6 +24,49 @@ describe('inspector store: fine-tuning', () => {
     expect(h.client.trainCalls).toEqual([]);
   });
 
+  it("augmentation 'auto' follows the photos' placement spread (aligned: off, moving: on); on / off override it", async () => {
+    // 16×16 photos with a bright 4×4 part: at one place (brightness varies) or at a place given by the name.
+    const decode: StoreServices['decode'] = async (blob, name) => {
+      const [x, y, level] = (await blob.text()).split(',').map(Number);
+      const rgba = new Uint8ClampedArray(16 * 16 * 4);
+      for (let i = 0; i < 256; i++) {
+        const inside = i % 16 >= x && i % 16 < x + 4 && Math.floor(i / 16) >= y && Math.floor(i / 16) < y + 4;
+        rgba.set([inside ? level : 20, inside ? level : 20, inside ? level : 20, 255], i * 4);
+      }
+      return { name, width: 16, height: 16, originalWidth: 16, originalHeight: 16, pixels: { width: 16, height: 16, rgba }, thumbnail: name };
+    };
+    const h = setup({ services: { decode } });
+    await started(h);
+    const st = () => h.store.getState();
+    expect(st().trainSettings.augment).toBe(TRAINING_DEFAULTS.augment);
+    expect(TRAINING_DEFAULTS.augment).toBe('auto');
+    await st().addTrainFiles([file('a.png', '6,6,200')]);
+    await st().whenIdle();
+    expect(selectAugmentation(st())).toEqual({ augment: false, spread: null, by: 'too-few' });
+    await st().addTrainFiles([file('b.png', '6,6,180'), file('c.png', '6,6,220')]);
+    await st().whenIdle();
+    const aligned = selectAugmentation(st());
+    expect(aligned).toMatchObject({ augment: false, by: 'spread' });
+    expect(aligned.spread!).toBeLessThan(TRAINING_DEFAULTS.augmentSpreadCut);
+    expect(selectAugmentation(st())).toBe(aligned); // one object per photo list: a stable selector result
+    st().setTrainSettings({ steps: 1 });
+    await st().startTraining();
+    expect(h.client.trainCalls.at(-1)?.options.augment).toBe(false);
+
+    await st().addTrainFiles([file('d.png', '0,11,200'), file('e.png', '12,0,200'), file('f.png', '1,1,200')]);
+    await st().whenIdle();
+    const moving = selectAugmentation(st());
+    expect(moving).toMatchObject({ augment: true, by: 'spread' });
+    expect(moving.spread!).toBeGreaterThan(TRAINING_DEFAULTS.augmentSpreadCut);
+    await st().startTraining();
+    expect(h.client.trainCalls.at(-1)?.options.augment).toBe(true);
+
+    st().setTrainSettings({ augment: 'off' });
+    expect(selectAugmentation(st())).toEqual({ augment: false, spread: moving.spread, by: 'choice' });
+    await st().startTraining();
+    expect(h.client.trainCalls.at(-1)?.options.augment).toBe(false);
+  });
+
   it('progress fills the loss history; done switches the active model and threshold and re-scores the listed images', async () => {
     const h = setup();
     await started(h);
@@ -31,7 +76,7 @@ describe('inspector store: fine-tuning', () => {
     await withTrainImages(h, 6);
 
     h.client.trainGate.closed = true;
-    h.store.getState().setTrainSettings({ steps: 6, start: 'fresh', augment: true });
+    h.store.getState().setTrainSettings({ steps: 6, start: 'fresh', augment: 'on' });
     const running = h.store.getState().startTraining();
     await expect.poll(() => h.store.getState().lossHistory.steps.length).toBe(1);
     let s = h.store.getState();
@@ -208,7 +253,7 @@ describe('training helpers', () => {
   });
 
   it('says what is missing before a run can start', () => {
-    const ready = { id: 't1', name: 'a.png', image: { name: 'a.png' } as never, status: 'ready' as const, error: null };
+    const ready = { id: 't1', name: 'a.png', image: { name: 'a.png' } as never, gray: null, status: 'ready' as const, error: null };
     expect(selectTrainBlocker({ modelStatus: 'loading', activeModelId: 'fabric', trainImages: [ready] })).toMatch(/Load a model first/);
     expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [] })).toMatch(/Add at least one normal image/);
     expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [{ ...ready, image: null, status: 'decoding' }] })).toMatch(/still being read/);

@@ -10,7 +10,7 @@ import { libraryEntry, trainedMessage } from './library-slice';
 import type { SliceCreator } from './runtime';
 import type { InspectorState } from './state';
 import { TRAINING_DEFAULTS } from './train-presets';
-import { checkTrainSettings } from './train-setup-slice';
+import { checkTrainSettings, selectAugmentation } from './train-setup-slice';
 import type { LossHistory, ModelEntry, TrainOutcome, TrainStatus } from './types';
 
 export interface TrainingSlice {
@@ -176,10 +176,10 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
 
           const run = ++trainRun;
           const baseId = s.activeModelId;
-          const { start, steps, learningRate, augment } = s.trainSettings;
+          const { start, steps, learningRate } = s.trainSettings;
           const name = s.trainSettings.name.trim();
           const options: TrainRequestOptions = {
-            start, steps, learningRate, augment,
+            start, steps, learningRate, augment: selectAugmentation(s).augment,
             ...(start === 'fresh' ? { mapSigma: TRAINING_DEFAULTS.freshMapSigma } : {}),
             ...(name ? { saveAs: name, datasetName: name } : {}),
           };

@@ -149,6 +149,8 @@ export interface TrainImageItem {
   id: string;
   name: string;
   image: InspectImage | null;
+  /** The photo's gray thumbnail (src/data/placement.ts), for the placement spread that decides 'auto' augmentation. */
+  gray: Float32Array | null;
   status: 'decoding' | 'ready' | 'error';
   error: string | null;
 }
@@ -158,13 +160,16 @@ export type TrainStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'diverged'
 
 export type TrainStart = 'current' | 'fresh';
 
+export type AugmentChoice = 'auto' | 'on' | 'off';
+
 /** What the training panel's fields hold. */
 export interface TrainSettings {
   start: TrainStart;
   /** Optimisation steps of the run. */
   steps: number;
   learningRate: number;
-  augment: boolean;
+  /** 'auto': on when the photos' placement spread says the product moves between them (selectAugmentation). */
+  augment: AugmentChoice;
   /** Library name: a successful run is saved under it right away (empty: kept in memory, save later). */
   name: string;
 }

@@ -1,10 +1,33 @@
 /** The Teach tab's settings form: start point, length presets, steps, learning rate, augmentation, name; Train / Cancel. */
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { MAX_TRAIN_STEPS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, selectTrainBlocker, TRAIN_PRESET_IDS, TRAIN_PRESETS, type InspectorState } from '../store';
+import {
+  MAX_TRAIN_STEPS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, selectAugmentation, selectTrainBlocker, TRAIN_PRESET_IDS, TRAIN_PRESETS,
+  type AugmentChoice, type AugmentDecision, type InspectorState,
+} from '../store';
 import { useInspector } from './store-context';
 import { TeachAdvice } from './TeachAdvice';
 import { confirmDiscardUnsaved } from './unsaved-guard';
+
+const AUGMENT_CHOICES: readonly AugmentChoice[] = ['auto', 'on', 'off'];
+
+function augmentChoiceOf(value: string): AugmentChoice {
+  return AUGMENT_CHOICES.find((c) => c === value) ?? 'auto';
+}
+
+/** What the next run will do about augmentation, and why. */
+function augmentHint(d: AugmentDecision): string {
+  const spread = d.spread === null ? '' : ` (placement spread ${d.spread.toFixed(2)})`;
+  if (d.by === 'too-few') return 'Auto: off until there are two photos to compare.';
+  if (d.by === 'spread') {
+    return d.augment
+      ? `Auto: on — the product sits at different places in your photos${spread}.`
+      : `Auto: off — the product sits at the same place in every photo${spread}, as in a fixture.`;
+  }
+  return d.augment
+    ? 'On: for hand-held photos. An oriented part would learn that its flipped view is normal.'
+    : `Off${spread}.`;
+}
 
 /** Start point, presets, steps, learning rate, augmentation, name; Train / Cancel. */
 export function TrainSettingsForm() {
@@ -18,11 +41,13 @@ export function TrainSettingsForm() {
       status: st.trainStatus,
       backend: st.backend?.backend ?? null,
       blocker: selectTrainBlocker(st),
+      augment: selectAugmentation(st),
       unsaved: st.models.find((m) => m.unsaved),
     })),
   );
   const model = useInspector(selectActiveModel);
   const running = s.status === 'running';
+  const { augment } = s;
   const preset = presetOf(s.settings);
   // Number fields keep what is typed (e.g. "0.00") until it parses; the store gets numbers only.
   const [stepsDraft, setStepsDraft] = useState<string | null>(null);
@@ -125,19 +150,21 @@ export function TrainSettingsForm() {
         </div>
 
         <div className="form-row">
-          <label className="choice">
-            <input
-              type="checkbox"
-              data-testid="train-augment"
-              checked={s.settings.augment}
-              disabled={running}
-              aria-describedby="train-augment-hint"
-              onChange={(e) => s.setTrainSettings({ augment: e.target.checked })}
-            />
-            Augmentation (flips, shifts up to ⅛ of the image)
-          </label>
-          <span id="train-augment-hint" className="hint">
-            Turn on for hand-held photos where the part moves around the frame; leave off for parts in a fixture and for oriented objects (a flipped part would count as normal).
+          <label htmlFor="train-augment">Augmentation</label>
+          <select
+            id="train-augment"
+            data-testid="train-augment"
+            value={s.settings.augment}
+            disabled={running}
+            aria-describedby="train-augment-hint"
+            onChange={(e) => s.setTrainSettings({ augment: augmentChoiceOf(e.target.value) })}
+          >
+            <option value="auto">Auto (from your photos)</option>
+            <option value="on">On: flips, shifts up to ⅛ of the image</option>
+            <option value="off">Off</option>
+          </select>
+          <span id="train-augment-hint" className="hint" data-testid="train-augment-decision" data-augment={String(augment.augment)}>
+            {augmentHint(augment)}
           </span>
         </div>
 
