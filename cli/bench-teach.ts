@@ -10,8 +10,8 @@
  *
  * Keys of --json: image_auroc, pixel_auroc, pro, hot_in_mask (share of masked defective images whose
  * hottest point lies in the mask), good_flagged / defect_passed (at the calibrated threshold), train_s
- * (wall time of training), augmented (what the panel's augmentation setting, 'auto' by default, decided),
- * backend. Fractions in [0, 1]; a metric without data is null.
+ * (wall time of training), backend — exactly these keys; what the augmentation setting ('auto' by default)
+ * decided is logged on stderr. Fractions in [0, 1]; a metric without data is null.
  */
 import type { Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
@@ -45,7 +45,6 @@ export interface TeachReport {
   good_flagged: number;
   defect_passed: number;
   train_s: number;
-  augmented: boolean;
   backend: string;
 }
 
@@ -205,7 +204,6 @@ async function main(): Promise<void> {
       good_flagged: good.filter((s) => s > threshold).length / good.length,
       defect_passed: bad.filter((s) => s <= threshold).length / bad.length,
       train_s: trainS,
-      augmented,
       backend: finalBackend,
     };
     if (app.consoleErrors.length) log(`console errors: ${app.consoleErrors.join(' | ')}`);
