@@ -22,7 +22,7 @@ function augmentHint(d: AugmentDecision): string {
   if (d.by === 'spread') {
     return d.augment
       ? `Auto: on — the product sits at different places in your photos${spread}.`
-      : `Auto: off — the product sits at the same place in every photo${spread}, as in a fixture.`;
+      : `Auto: off — the product sits at the same place in every photo, as in a fixture${spread}.`;
   }
   return d.augment
     ? 'On: for hand-held photos. An oriented part would learn that its flipped view is normal.'
