@@ -175,9 +175,11 @@ describe('teaching a new product (the app\'s own backend choice)', () => {
   it('Cancel returns the panel to idle within 2 s; elapsed time advances during a run; the page keeps painting', async () => {
     await page.getByTestId('train-steps').fill('400');
     const asked = nextDialog(page, true);
-    await app.resetLongTasks();
     await page.getByTestId('train-start').click();
     await asked;
+    // From here: the unsaved-model question (window.confirm) blocks the page until it is answered, by
+    // design, and the test's answer took up to 55 ms under load — that is not the app's work.
+    await app.resetLongTasks();
     await page.locator('[data-testid="train-progress"][data-phase="training"]').waitFor({ timeout: 120_000 });
     const elapsed = () => page.getByTestId('train-elapsed').textContent();
     const e1 = await elapsed();
