@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 600_000,
     fileParallelism: false,
+    // expect.poll waits for the app (images decoded, a list updated), it does not time it: 1 s, vitest's
+    // default, was too short for seven photos to decode while the worker held both cores (one CI run).
+    expect: { poll: { timeout: 30_000 } },
   },
 });
