@@ -4,7 +4,8 @@
  * and selectors.ts.
  */
 import { MapSmoother } from '../data/map-render';
-import { describeFailure, withName } from './failures';
+import { decodeFiles } from './decode-files';
+import { describeFailure } from './failures';
 import { resolveUrl } from './indices';
 import type { SetState, SliceCreator } from './runtime';
 import type { InspectorState } from './state';
@@ -105,30 +106,17 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, rt) => {
       const batch = rt.errors.nextBatch();
       const fresh = files.map((f) => newItem(f.name || 'image', batch));
       set((s) => ({ items: [...s.items, ...fresh] }));
-      return rt.track(
-        (async () => {
-          let selected = false;
-          // One at a time: a batch of large photos decoded at once would hold all their pixels together.
-          for (let i = 0; i < files.length; i++) {
-            const { id, name } = fresh[i];
-            try {
-              const image = await rt.services.decode(files[i].blob, name);
-              if (!exists(id)) {
-                rt.services.release?.(image);
-                continue;
-              }
-              // The first decoded image is selected at once: the viewer shows it, then its result, while the rest decode.
-              patchItem(set, id, { image, status: 'queued' }, selected ? undefined : () => ({ selectedId: id }));
-              selected = true;
-              rt.queue.pump();
-            } catch (e) {
-              const message = withName(name, describeFailure(e).message);
-              if (exists(id)) patchItem(set, id, { status: 'error', error: message });
-              rt.errors.push(message, batch);
-            }
-          }
-        })(),
-      );
+      let selected = false;
+      return decodeFiles(rt, files, fresh, batch, {
+        exists,
+        decoded: (id, image) => {
+          // The first decoded image is selected at once: the viewer shows it, then its result, while the rest decode.
+          patchItem(set, id, { image, status: 'queued' }, selected ? undefined : () => ({ selectedId: id }));
+          selected = true;
+          rt.queue.pump();
+        },
+        failed: (id, message) => patchItem(set, id, { status: 'error', error: message }),
+      });
     },
 
     addSample: (file) =>

@@ -3,7 +3,7 @@
  * settings — start point, steps and learning rate (presets or typed), augmentation, a name to save under.
  */
 import { grayThumbnail, placementSpread } from '../data/placement';
-import { describeFailure, withName } from './failures';
+import { decodeFiles } from './decode-files';
 import type { SliceCreator } from './runtime';
 import { TRAIN_PRESET_IDS, TRAINING_DEFAULTS } from './train-presets';
 import type { AugmentChoice, FileInput, TrainImageItem, TrainPresetId, TrainSettings, TrainStart } from './types';
@@ -111,25 +111,11 @@ export const createTrainSetupSlice: SliceCreator<TrainSetupSlice> = (set, get, r
         error: null,
       }));
       set((s) => ({ trainImages: [...s.trainImages, ...fresh] }));
-      return rt.track(
-        (async () => {
-          for (let i = 0; i < files.length; i++) {
-            const { id, name } = fresh[i];
-            try {
-              const image = await rt.services.decode(files[i].blob, name);
-              if (!exists(id)) {
-                rt.services.release?.(image);
-                continue;
-              }
-              patch(id, { image, gray: grayThumbnail(image.pixels), status: 'ready' });
-            } catch (e) {
-              const message = withName(name, describeFailure(e).message);
-              if (exists(id)) patch(id, { status: 'error', error: message });
-              rt.errors.push(message, batch);
-            }
-          }
-        })(),
-      );
+      return decodeFiles(rt, files, fresh, batch, {
+        exists,
+        decoded: (id, image) => patch(id, { image, gray: grayThumbnail(image.pixels), status: 'ready' }),
+        failed: (id, message) => patch(id, { status: 'error', error: message }),
+      });
     },
 
     removeTrainImage: (id) => {
