@@ -23,6 +23,15 @@ describe('inspector store: fine-tuning setup', () => {
     expect(st().trainImages).toEqual([]);
     expect(h.released).toEqual(['a.png', 'b.png']);
 
+    // A photo removed while it is still being decoded is released once decoded, and never listed.
+    const adding = st().addTrainFiles([file('c.png', '14,1,1'), file('d.png', '16,1,1')]);
+    st().removeTrainImage(st().trainImages[1].id);
+    await adding;
+    expect(st().trainImages.map((i) => [i.name, i.status])).toEqual([['c.png', 'ready']]);
+    expect(st().trainImages[0].gray).toHaveLength(32 * 32);
+    expect(h.released).toEqual(['a.png', 'b.png', 'd.png']);
+    st().clearTrainImages();
+
     expect(st().trainSettings).toMatchObject({ start: 'current', steps: TRAIN_PRESETS.standard.steps, learningRate: 0.001, augment: 'auto', name: '' });
     expect(presetOf(st().trainSettings)).toBe('standard');
     st().applyTrainPreset('thorough');
