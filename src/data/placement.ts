@@ -19,6 +19,11 @@ export interface RgbaPixels {
   rgba: ArrayLike<number>;
 }
 
+/** Rec. 601 luma (0–1) of the RGBA pixel at byte offset i. */
+function luma(rgba: ArrayLike<number>, i: number): number {
+  return (0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2]) / 255;
+}
+
 /**
  * The side × side gray thumbnail of an image: each cell the mean luma (Rec. 601, 0–1) of the pixels whose
  * centre falls in it. Every cell gets at least its nearest pixel, so images smaller than the grid work.
@@ -32,8 +37,7 @@ export function grayThumbnail(p: RgbaPixels, side = PLACEMENT_THUMB_SIDE): Float
     const cy = Math.min(side - 1, Math.floor(((y + 0.5) * side) / height));
     for (let x = 0; x < width; x++) {
       const cx = Math.min(side - 1, Math.floor(((x + 0.5) * side) / width));
-      const i = (y * width + x) * 4;
-      sum[cy * side + cx] += (0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2]) / 255;
+      sum[cy * side + cx] += luma(rgba, (y * width + x) * 4);
       count[cy * side + cx]++;
     }
   }
@@ -47,8 +51,7 @@ export function grayThumbnail(p: RgbaPixels, side = PLACEMENT_THUMB_SIDE): Float
         // Upscaling: the nearest source pixel.
         const x = Math.min(width - 1, Math.floor(((cx + 0.5) * width) / side));
         const y = Math.min(height - 1, Math.floor(((cy + 0.5) * height) / side));
-        const i = (y * width + x) * 4;
-        out[c] = (0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2]) / 255;
+        out[c] = luma(rgba, (y * width + x) * 4);
       }
     }
   }

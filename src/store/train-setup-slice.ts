@@ -6,7 +6,7 @@ import { grayThumbnail, placementSpread } from '../data/placement';
 import { decodeFiles } from './decode-files';
 import type { SliceCreator } from './runtime';
 import { TRAIN_PRESET_IDS, TRAINING_DEFAULTS } from './train-presets';
-import type { AugmentChoice, FileInput, TrainImageItem, TrainPresetId, TrainSettings, TrainStart } from './types';
+import { AUGMENT_CHOICES, type AugmentChoice, type FileInput, type TrainImageItem, type TrainPresetId, type TrainSettings, type TrainStart } from './types';
 import type { InspectorState } from './state';
 
 export interface TrainSetupSlice {
@@ -73,12 +73,11 @@ const decisions = new WeakMap<readonly TrainImageItem[], Map<AugmentChoice, Augm
 export function selectAugmentation(s: Pick<InspectorState, 'trainImages' | 'trainSettings'>): AugmentDecision {
   let byChoice = decisions.get(s.trainImages);
   if (!byChoice) {
-    const grays = s.trainImages.filter((i) => i.status === 'ready' && i.gray).map((i) => i.gray!);
-    const spread = placementSpread(grays);
-    byChoice = new Map((['auto', 'on', 'off'] as const).map((c) => [c, decide(c, spread)]));
+    const spread = placementSpread(s.trainImages.filter((i) => i.status === 'ready' && i.gray).map((i) => i.gray!));
+    byChoice = new Map(AUGMENT_CHOICES.map((c) => [c, decide(c, spread)]));
     decisions.set(s.trainImages, byChoice);
   }
-  return byChoice.get(s.trainSettings.augment) ?? decide(s.trainSettings.augment, null);
+  return byChoice.get(s.trainSettings.augment)!;
 }
 
 /** A user-facing reason why the settings cannot start a run, or null. */

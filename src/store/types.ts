@@ -161,6 +161,7 @@ export type TrainStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'diverged'
 export type TrainStart = 'current' | 'fresh';
 
 export type AugmentChoice = 'auto' | 'on' | 'off';
+export const AUGMENT_CHOICES: readonly AugmentChoice[] = ['auto', 'on', 'off'];
 
 /** What the training panel's fields hold. */
 export interface TrainSettings {

@@ -2,14 +2,12 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import {
-  MAX_TRAIN_STEPS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, selectAugmentation, selectTrainBlocker, TRAIN_PRESET_IDS, TRAIN_PRESETS,
+  AUGMENT_CHOICES, MAX_TRAIN_STEPS, PRESET_LEARNING_RATE, presetOf, selectActiveModel, selectAugmentation, selectTrainBlocker, TRAIN_PRESET_IDS, TRAIN_PRESETS,
   type AugmentChoice, type AugmentDecision, type InspectorState,
 } from '../store';
 import { useInspector } from './store-context';
 import { TeachAdvice } from './TeachAdvice';
 import { confirmDiscardUnsaved } from './unsaved-guard';
-
-const AUGMENT_CHOICES: readonly AugmentChoice[] = ['auto', 'on', 'off'];
 
 function augmentChoiceOf(value: string): AugmentChoice {
   return AUGMENT_CHOICES.find((c) => c === value) ?? 'auto';
