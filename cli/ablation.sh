@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Teacher × taps × student-size ablation on ../shared/datasets (train + eval per row), as reported in
 # the README. Usage: bash cli/ablation.sh [row-name ...]   (no names = all rows; results in runs/ablation)
-# Each row: name | dataset dir | train options. Rows skip cleanly when the dataset is absent.
+# Each row: name | dataset dir | train options. Rows skip cleanly when the dataset is absent. Every row
+# trains on all training images (--calibration training), as the papers do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/datasets}
@@ -27,7 +28,7 @@ for row in "${ROWS[@]}"; do
   if [ ! -d "$DATA/$data" ]; then echo "skip $name: $DATA/$data absent"; continue; fi
   echo "=== $name: train $opts"
   # shellcheck disable=SC2086
-  npx tsx cli/train.ts --data "$DATA/$data" --out "$OUT/$name" $opts --quiet
+  npx tsx cli/train.ts --data "$DATA/$data" --out "$OUT/$name" --calibration training $opts --quiet
   npx tsx cli/eval.ts --data "$DATA/$data" --model "$OUT/$name" --json --quiet | tee "$OUT/$name/eval.json"
   # the other map-scale selection too (paper: 1,2,3; our default: 2,3)
   alt=$(node -e 'const m=require(process.argv[1]); console.log((m.map.scales||[1,2,3]).join()==="2,3"?"1,2,3":"2,3")' "$PWD/$OUT/$name/meta.json")

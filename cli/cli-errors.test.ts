@@ -3,30 +3,17 @@
  * trace or a silent wrong number.
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PNG } from 'pngjs';
-import { REPO_ROOT } from './lib/model-bundle';
+import { png, runCli } from './lib/cli-test-support';
 
-function run(script: string, args: string[]): { code: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'cli', script), ...args], {
-    cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, RD_DEBUG: '' },
-  });
-  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
-}
+const run = runCli;
 
 function expectCleanError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
   expect(r.code).not.toBe(0);
   expect(r.stderr).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack frames
-}
-
-function png(w: number, h: number, value: number): Buffer {
-  const p = new PNG({ width: w, height: h });
-  p.data.fill(value);
-  return PNG.sync.write(p);
 }
 
 describe('CLI error messages', () => {

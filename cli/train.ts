@@ -3,7 +3,10 @@
  *
  * Trains the OCBE + student decoder of reverse distillation on train/good of one category against a
  * frozen converted teacher, checkpoints every epoch (resumable with --resume) and writes a model
- * bundle: model.json + weights.bin + meta.json (with score calibration on the training images).
+ * bundle: model.json + weights.bin + meta.json (with the score threshold). By default every 5th image is
+ * held out of training and calibrates the threshold, by the same rule as the browser's Teach
+ * (src/metrics/normal-calibration.ts); `--calibration training` trains on every image (the papers'
+ * protocol, used by the ablation) and takes the optimistic rule on the training images' own scores.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensor } from '../src/engine/train';
@@ -12,20 +15,20 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FUSIONS, Fusion, disposeAnomalyMap, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
 import { LOSS_FORMS, LossForm } from '../src/engine/loss';
-import { buildModelMeta, calibrationFields } from '../src/engine/bundle-contract';
+import { buildModelMeta, heldOutCalibrationFields } from '../src/engine/bundle-contract';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { validateInputSize } from '../src/engine/preprocess';
 import { DEFAULT_EMBED_CHANNELS, DEFAULT_WIDTHS, Student, StudentConfig } from '../src/engine/student';
 import { DEFAULT_TEACHER, TEACHER_IDS } from '../src/engine/teacher-specs';
 import { DEFAULT_TRAIN_CONFIG, Trainer, TrainerState, TrainingDivergedError, type TrainConfig } from '../src/engine/train';
-import { calibrateThreshold, scoreStatistics } from '../src/metrics';
+import { calibrateFromNormals, holdOutSplit } from '../src/metrics';
 import { initBackend } from './lib/backend';
 import {
   ProgressLine, UserError, choiceOption, formatSeconds, intListOption, intOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE,
 } from './lib/cli-support';
 import { datasetFingerprint, evenlySpaced, scanMvtecCategory } from './lib/dataset';
 import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomic } from './lib/model-bundle';
-import { buildFeatureCache } from './lib/training-data';
+import { buildFeatureCache, readInput } from './lib/training-data';
 
 const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [options]
   --epochs N        epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})
@@ -42,6 +45,8 @@ const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [
   --fusion F        sum | product (default sum)
   --map-scales L    scales fused into the map, stored in meta.json (default 2,3; the paper fuses 1,2,3)
   --limit N         use only N training images, evenly spaced over the sorted names
+  --calibration C   held-out (default: every 5th image is not trained on and sets the threshold, as in the
+                    browser) | training (train on every image; optimistic threshold from their own scores)
   --resume          continue from <out>/checkpoint
   --backend B       wasm | cpu (default wasm)
   --quiet           no progress output
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
     data: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
     lr: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, teacher: { type: 'string' },
     taps: { type: 'string' }, loss: { type: 'string' }, widths: { type: 'string' }, embed: { type: 'string' },
-    sigma: { type: 'string' }, fusion: { type: 'string' }, 'map-scales': { type: 'string' }, limit: { type: 'string' }, resume: { type: 'boolean' },
+    sigma: { type: 'string' }, fusion: { type: 'string' }, 'map-scales': { type: 'string' }, limit: { type: 'string' }, calibration: { type: 'string' }, resume: { type: 'boolean' },
     backend: { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
   // Default 2,3: the stride-4 scale adds more noise than signal on all three evaluation sets (README).
   const mapScales = scalesOption(a['map-scales'], 'map-scales', [2, 3]);
   const limit = intOption(a.limit, 'limit', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
+  const calibration = choiceOption(a.calibration, 'calibration', 'held-out', ['held-out', 'training'] as const);
   const backendName = choiceOption(a.backend, 'backend', 'wasm', ['wasm', 'cpu'] as const);
   const quiet = Boolean(a.quiet);
   const log = (s: string) => {
@@ -96,7 +102,10 @@ async function main(): Promise<void> {
   const category = scanMvtecCategory(path.resolve(a.data), { requireTest: false });
   // --limit takes an evenly spaced subset of the sorted names, so that a folder sorted by capture
   // session (e.g. magnetic_tile's exp1…exp6) is still covered as a whole.
-  const files = evenlySpaced(category.train, limit);
+  const selected = evenlySpaced(category.train, limit);
+  const split = calibration === 'held-out' ? holdOutSplit(selected.length) : { train: selected.map((_, i) => i), heldOut: [] };
+  const files = split.train.map((i) => selected[i]);
+  const heldOutFiles = split.heldOut.map((i) => selected[i]);
   const outDir = path.resolve(a.out);
   const checkpointDir = path.join(outDir, 'checkpoint');
 
@@ -106,8 +115,8 @@ async function main(): Promise<void> {
   const tapChannels = teacher.channels as [number, number, number];
   const studentConfig: StudentConfig = { tapChannels, widths, embedChannels: embed, decoderBlocks: 1 };
   const fingerprint = await datasetFingerprint(files);
-  const options = { epochs, batchSize, learningRate, size, seed, teacherId, tapSet: teacher.tapSet, lossForm, limit: files.length };
-  log(`train: ${category.name}, ${files.length} images, teacher ${teacherId}/${teacher.tapSet}, size ${size}, backend ${backend}`);
+  const options = { epochs, batchSize, learningRate, size, seed, teacherId, tapSet: teacher.tapSet, lossForm, limit: selected.length, calibration };
+  log(`train: ${category.name}, ${files.length} images (${heldOutFiles.length} more held out for the threshold), teacher ${teacherId}/${teacher.tapSet}, size ${size}, backend ${backend}`);
 
   // Resume, or start fresh.
   let student: Student;
@@ -172,22 +181,30 @@ async function main(): Promise<void> {
   progress.done();
   const minutes = (performance.now() - t0) / 60000;
 
-  // Calibration: image scores of the training images under the final weights, from the cached
-  // teacher features (no second decode or teacher pass).
+  // Calibration: image scores of the training images under the final weights, from the cached teacher
+  // features (no second decode or teacher pass), and of the held-out images.
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, fusion, mapScales.map((k) => k - 1));
   const scores: number[] = [];
-  const calib = new ProgressLine('calibrate', files.length, process.stderr, quiet);
+  const heldOutScores: number[] = [];
+  const calib = new ProgressLine('calibrate', files.length + heldOutFiles.length, process.stderr, quiet);
+  const scoreOf = async (r: ReturnType<typeof pipeline.infer>): Promise<number> => {
+    const s = (await r.scores.data())[0];
+    disposeAnomalyMap(r);
+    return s;
+  };
   for (let i = 0; i < files.length; i++) {
     const taps = cache.batch([i]);
-    const r = pipeline.inferFromFeatures(taps);
-    scores.push((await r.scores.data())[0]);
+    scores.push(await scoreOf(pipeline.inferFromFeatures(taps)));
     tf.dispose(taps);
-    disposeAnomalyMap(r);
     calib.update(i + 1);
   }
+  for (const file of heldOutFiles) {
+    const x = await readInput(file, size);
+    heldOutScores.push(await scoreOf(pipeline.infer(x)));
+    x.dispose();
+    calib.update(scores.length + heldOutScores.length);
+  }
   calib.done();
-  const stats = scoreStatistics(scores);
-  const rule = { kind: 'meanStd', k: 3 } as const;
   const meta = buildModelMeta({
     teacher: { id: teacherId, tapSet: teacher.tapSet, taps },
     student: studentConfig,
@@ -195,12 +212,15 @@ async function main(): Promise<void> {
     normalization: { inputRange: [0, 1], resize: 'bilinear to size×size after 2× box reductions' },
     map: { sigma, fusion, scales: mapScales },
     lossForm,
-    calibration: calibrationFields(stats, calibrateThreshold(scores, rule), 'mean + 3·std of the training images\' image scores'),
+    calibration: heldOutCalibrationFields(calibrateFromNormals(heldOutScores, scores)),
     training: { config: trainConfig, losses: trainer.state.losses, minutes: (resumeState?.minutes ?? 0) + minutes, backend },
     dataset: { name: category.name, fingerprint, trainImages: files.length },
   });
   await saveBundle(outDir, student, meta);
-  await writeJsonAtomic(path.join(outDir, 'train-scores.json'), { files: files.map((f) => path.relative(category.root, f)), scores });
+  await writeJsonAtomic(path.join(outDir, 'train-scores.json'), {
+    files: files.map((f) => path.relative(category.root, f)), scores,
+    heldOutFiles: heldOutFiles.map((f) => path.relative(category.root, f)), heldOutScores,
+  });
   log(`done in ${formatSeconds(minutes * 60)}; final loss ${trainer.state.losses.at(-1)?.toFixed(4)}; model written to ${outDir}`);
   trainer.dispose();
   student.dispose();

@@ -112,6 +112,21 @@ export function calibrationFields(stats: ScoreStats, threshold: number, rule: st
   return { n: stats.n, mean: stats.mean, std: stats.std, min: stats.min, max: stats.max, p95: stats.p95, p99: stats.p99, threshold, rule };
 }
 
+/** What a held-out calibration yields (src/metrics/normal-calibration.ts's NormalCalibration has this shape). */
+export interface HeldOutCalibration {
+  stats: ScoreStats;
+  threshold: number;
+  rule: string;
+  heldOut: readonly number[];
+  training: readonly number[];
+  optimistic: boolean;
+}
+
+/** meta.json's calibration of a model calibrated on held-out normal images (the browser's and the CLI's rule). */
+export function heldOutCalibrationFields(c: HeldOutCalibration): ScoreCalibration {
+  return { ...calibrationFields(c.stats, c.threshold, c.rule), heldOutScores: [...c.heldOut], trainingScores: [...c.training], optimistic: c.optimistic };
+}
+
 export interface ModelMetaParts {
   teacher: { id: string; tapSet: string; taps: readonly TapInfo[] };
   student: StudentConfig;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrateThreshold, scoreStatistics } from './calibration.ts';
+import { scoreStatistics } from './calibration.ts';
 
 describe('scoreStatistics', () => {
   it('computes known values for 1..5', () => {
@@ -31,29 +31,5 @@ describe('scoreStatistics', () => {
   it('rejects empty input and NaN', () => {
     expect(() => scoreStatistics([])).toThrow(/no scores/);
     expect(() => scoreStatistics([1, NaN])).toThrow(/NaN/);
-  });
-});
-
-describe('calibrateThreshold', () => {
-  const normal = [1, 2, 3, 4, 5];
-
-  it('uses mean + 3·std by default', () => {
-    expect(calibrateThreshold(normal)).toBeCloseTo(3 + 3 * Math.SQRT2, 14);
-    expect(calibrateThreshold(normal, { kind: 'meanStd', k: 1 })).toBeCloseTo(3 + Math.SQRT2, 14);
-    expect(calibrateThreshold([2, 2, 2], { kind: 'meanStd', k: 3 })).toBe(2);
-  });
-
-  it('takes linearly interpolated quantiles', () => {
-    expect(calibrateThreshold(normal, { kind: 'quantile', q: 0 })).toBe(1);
-    expect(calibrateThreshold(normal, { kind: 'quantile', q: 0.5 })).toBe(3);
-    expect(calibrateThreshold(normal, { kind: 'quantile', q: 0.9 })).toBeCloseTo(4.6, 12);
-    expect(calibrateThreshold(normal, { kind: 'quantile', q: 1 })).toBe(5);
-    expect(calibrateThreshold([10, 0], { kind: 'quantile', q: 0.25 })).toBe(2.5);
-  });
-
-  it('rejects bad rules and inputs', () => {
-    expect(() => calibrateThreshold(normal, { kind: 'quantile', q: 1.2 })).toThrow(/q must be/);
-    expect(() => calibrateThreshold(normal, { kind: 'meanStd', k: Infinity })).toThrow(/k must be/);
-    expect(() => calibrateThreshold([], { kind: 'quantile', q: 0.5 })).toThrow(/no scores/);
   });
 });

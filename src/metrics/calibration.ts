@@ -1,5 +1,5 @@
 /**
- * Summary statistics of anomaly scores and decision thresholds calibrated on normal data only.
+ * Summary statistics of anomaly scores (the decision threshold built on them: normal-calibration.ts).
  */
 import { sortFloat64 } from './sort.ts';
 
@@ -15,8 +15,6 @@ export interface ScoreStatistics {
   p95: number;
   p99: number;
 }
-
-export type ThresholdRule = { kind: 'quantile'; q: number } | { kind: 'meanStd'; k: number };
 
 function sortedCopy(scores: ArrayLike<number>, fn: string): Float64Array {
   const n = scores.length;
@@ -71,34 +69,4 @@ export function scoreStatistics(scores: ArrayLike<number>): ScoreStatistics {
     p95: quantileOfSorted(sorted, 0.95),
     p99: quantileOfSorted(sorted, 0.99),
   };
-}
-
-/**
- * Decision threshold from anomaly scores of normal (defect-free) samples only; a sample is then
- * flagged anomalous when its score is >= the threshold.
- *
- * - `{kind: 'quantile', q}`: the q-quantile of the normal scores (linear interpolation, as NumPy's
- *   default), so that roughly a fraction 1 − q of normal samples is flagged, e.g. q = 0.99 targets
- *   a 1 % false-alarm rate on data like the calibration set. Distribution-free, but needs enough
- *   samples for the tail (≳ 1/(1 − q)).
- * - `{kind: 'meanStd', k}` (default k = 3): mean + k · (population) standard deviation, the classic
- *   "3-sigma" rule; it assumes roughly Gaussian normal scores (under which k = 3 flags ≈ 0.13 %)
- *   and is sensitive to heavy tails and outliers in the calibration set.
- *
- * @throws Error on an empty input, a NaN score, q outside [0, 1] or a non-finite k.
- */
-export function calibrateThreshold(
-  normalScores: ArrayLike<number>,
-  rule: ThresholdRule = { kind: 'meanStd', k: 3 },
-): number {
-  if (rule.kind === 'quantile') {
-    if (!(rule.q >= 0 && rule.q <= 1)) throw new Error(`calibrateThreshold: q must be in [0, 1], got ${rule.q}`);
-    return quantileOfSorted(sortedCopy(normalScores, 'calibrateThreshold'), rule.q);
-  }
-  if (rule.kind === 'meanStd') {
-    if (!Number.isFinite(rule.k)) throw new Error(`calibrateThreshold: k must be finite, got ${rule.k}`);
-    const { mean, std } = meanStd(sortedCopy(normalScores, 'calibrateThreshold'));
-    return mean + rule.k * std;
-  }
-  throw new Error(`calibrateThreshold: unknown rule ${JSON.stringify(rule)}`);
 }

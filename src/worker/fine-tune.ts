@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeAnomalyMap } from '../engine/anomaly-map';
 import { TeacherFeatureCache, yieldToEventLoop, type FeatureBatchSource, type FeatureExtractor } from '../engine/feature-cache';
-import { buildModelMeta, calibrationFields } from '../engine/bundle-contract';
+import { buildModelMeta, heldOutCalibrationFields } from '../engine/bundle-contract';
 import type { ModelMeta } from '../engine/model-meta';
 import { ReverseDistillationPipeline } from '../engine/pipeline';
 import { pixelsToInput } from '../engine/preprocess';
@@ -275,12 +275,11 @@ function buildMeta(
     images: readonly PixelsMessage[]; heldOut: number; nTrain: number;
   },
 ): ModelMeta {
-  const c = r.calibration;
   const { teacher, inputSize, normalization, lossForm } = base.meta;
   // The trained weights are float32: no meta.weights.
   return buildModelMeta({
     teacher, student: student.config, inputSize, normalization, map, lossForm,
-    calibration: { ...calibrationFields(c.stats, c.threshold, c.rule), heldOutScores: c.heldOut, trainingScores: c.training, optimistic: c.optimistic },
+    calibration: heldOutCalibrationFields(r.calibration),
     training: { config, losses: r.losses, minutes: r.minutes, backend: r.backend },
     dataset: { name: r.options.datasetName?.trim() || 'images trained in the browser', fingerprint: imagesFingerprint(r.images), trainImages: r.nTrain },
     fineTune: { baseModel: base.id, start: r.options.start, augment: r.augment, images: r.images.length, heldOut: r.heldOut },
