@@ -1,18 +1,18 @@
 /**
- * Decision threshold for a model fine-tuned on a handful of normal images, with no anomalous example
- * available. Pure TypeScript (no tfjs, DOM or Node).
+ * Decision threshold for a model trained on normal images only (a handful in the browser's Teach, a
+ * whole train/good folder in `npm run train`), with no anomalous example available. Pure TypeScript (no tfjs, DOM or Node).
  *
- * The rule (also in the README section "Fine-tuning in the browser"):
+ * The rule (also in the README section "Teaching the model your product"):
  *
  * - **N ≥ 5 images**: every 5th image (indices 0, 5, 10, …, i.e. ⌈N/5⌉ images) is held out of training
  *   and scored with the trained model. threshold = max(1.05 · max(held-out), mean + 3·std of held-out)
  *   (population std). The images the model never saw stand in for future normal images; the 5 % margin
  *   over the largest one keeps every held-out image below the threshold even when the std is tiny or
  *   (one held-out image) zero.
- * - **N < 5 images**: nothing is held out (every image is needed for training). threshold =
- *   max(mean + 3·std, 1.25 · max) of the training images' own scores, flagged `optimistic`: a model
- *   scores its own training images lower than new normal images, hence the wider 25 % margin — and the
- *   UI should say that the threshold is a rough guess.
+ * - **N < 5 images** (or the CLI's `--calibration training`): nothing is held out (every image is needed
+ *   for training). threshold = max(mean + 3·std, 1.25 · max) of the training images' own scores, flagged
+ *   `optimistic`: a model scores its own training images lower than new normal images, hence the wider
+ *   25 % margin — and the UI should say that the threshold is a rough guess.
  *
  * Scores are image scores (max of the smoothed map) under the model's default map settings (meta.map:
  * σ, fused scales, fusion); a threshold does not carry over to other σ or scale selections.
@@ -28,7 +28,7 @@ export const OPTIMISTIC_MARGIN = 1.25;
 export const STD_FACTOR = 3;
 
 export const HELD_OUT_RULE = 'max(1.05 × max, mean + 3·std) of the held-out normal images\' scores (every 5th image, not trained on)';
-export const OPTIMISTIC_RULE = 'max(mean + 3·std, 1.25 × max) of the training images\' own scores (fewer than 5 images: none held out; optimistic)';
+export const OPTIMISTIC_RULE = 'max(mean + 3·std, 1.25 × max) of the training images\' own scores (none held out; optimistic)';
 
 export interface HoldOutSplit {
   /** Indices of the images trained on, ascending. */

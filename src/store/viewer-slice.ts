@@ -92,8 +92,8 @@ export function fusionOf(meta: ModelMeta | null): Fusion {
 }
 
 /**
- * The decision threshold a model starts with: its calibration (mean + 3·std of the training images'
- * scores) when meta.json has one. Without calibration there is no principled value; the calibrated
+ * The decision threshold a model starts with: its calibration (the rule in meta.json's calibration.rule,
+ * src/metrics/normal-calibration.ts for the CLI's and the browser's models) when meta.json has one. Without calibration there is no principled value; the calibrated
  * thresholds of this project's trained runs lie at 0.17–0.28 per fused scale (bottle 0.34 for M2+M3,
  * cookies 0.70–0.83 for M1+M2+M3), so 0.3 per fused scale (0.3^n for product fusion) is a deliberately
  * loose start, which the UI labels "uncalibrated".
