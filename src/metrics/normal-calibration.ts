@@ -1,6 +1,7 @@
 /**
  * Decision threshold for a model trained on normal images only (a handful in the browser's Teach, a
- * whole train/good folder in `npm run train`), with no anomalous example available. Pure TypeScript (no tfjs, DOM or Node).
+ * whole train/good folder in `npm run train`), with no anomalous example available. Pure TypeScript
+ * (no tfjs, DOM or Node).
  *
  * The rule (also in the README section "Teaching the model your product"):
  *
