@@ -24,6 +24,8 @@ ROWS=(
   "screw-inception|mvtec_ad/screw|--epochs 10 --teacher inception_v3"
 )
 mkdir -p "$OUT"
+# Rows use every teacher: convert the missing ones first (an already converted teacher is skipped).
+npx tsx cli/convert-teacher.ts --all
 for row in "${ROWS[@]}"; do
   IFS='|' read -r name data opts <<<"$row"
   if [ "$#" -gt 0 ] && [[ ! " $* " == *" $name "* ]]; then continue; fi
