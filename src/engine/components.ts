@@ -6,6 +6,7 @@
  * tfjs weights manifest.
  */
 import * as tf from '@tensorflow/tfjs';
+import { trainingBatchNorm } from './batch-norm-train';
 import { SeededRandom } from './random';
 
 /** Named parameters. Trainable ones get gradients; BN running statistics are non-trainable. */
@@ -197,18 +198,10 @@ export class BatchNorm {
       return tf.batchNorm(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D,
         this.beta as tf.Tensor1D, this.gamma as tf.Tensor1D, BN_EPSILON);
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    ctx.batchStats.push({
-      name: this.name,
-      mean: tf.keep(mean.clone()) as tf.Tensor1D,
-      variance: tf.keep(variance.clone()) as tf.Tensor1D,
-      count: x.shape[0] * x.shape[1] * x.shape[2],
-    });
-    // Written out with broadcasting ops rather than tf.batchNorm: the latter's gradient tiles its
-    // per-channel factors to the full activation shape, and wasm's Tile is slow. These ops' gradients
-    // reduce with sums instead.
-    const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));
-    return tf.add(tf.mul(tf.sub(x, mean), scale), this.beta);
+    // Batch statistics with a closed-form gradient (batch-norm-train.ts: fewer passes than autograd).
+    const { y, mean, variance } = trainingBatchNorm(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, BN_EPSILON);
+    ctx.batchStats.push({ name: this.name, mean, variance, count: x.shape[0] * x.shape[1] * x.shape[2] });
+    return y;
   }
 
   /**

@@ -110,6 +110,9 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput: wasm vs cpu', () => {
   cases.push({ n: 1, h: 8, w: 9, ci: 3, co: 6, k: 3, s: 2, pad: 1 });
   cases.push({ n: 2, h: 7, w: 8, ci: 5, co: 3, k: 3, s: 2, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] });
   cases.push({ n: 1, h: 6, w: 6, ci: 3, co: 5, k: 1, s: 3, pad: 'same' });
+  // 1×1 filter gradient (the GEMM path) with zero padding around the input and a wide layer.
+  cases.push({ n: 2, h: 7, w: 6, ci: 5, co: 4, k: 1, s: 2, pad: 1 });
+  cases.push({ n: 2, h: 9, w: 8, ci: 33, co: 21, k: 1, s: 1, pad: 'same' });
   // Wider layers (channels not multiples of 4), both input-gradient paths (k % s == 0 and != 0).
   cases.push({ n: 2, h: 16, w: 15, ci: 17, co: 19, k: 3, s: 1, pad: 'same' });
   cases.push({ n: 2, h: 16, w: 15, ci: 17, co: 19, k: 3, s: 2, pad: 'same' });
@@ -292,6 +295,11 @@ describe('BatchMatMul with transpose flags on wasm', () => {
       const a3: [number, number, number] = ta ? [3, 7, 5] : [3, 5, 7];
       const b3: [number, number, number] = tb ? [3, 9, 7] : [3, 7, 9];
       await expectSame(() => tf.matMul(tf.tensor(values(a3, 3), a3) as tf.Tensor3D, tf.tensor(values(b3, 4), b3) as tf.Tensor3D, ta, tb), `batched matMul ${ta} ${tb}`);
+    }
+    // aᵀ·b runs as (bᵀ·a)ᵀ when the output has more columns than rows (also at batch 1): both orientations.
+    for (const [m, n] of [[5, 9], [9, 5]]) {
+      await expectSame(() => tf.matMul(tf.tensor(values([7, m], 8), [7, m]) as tf.Tensor2D, tf.tensor(values([7, n], 9), [7, n]) as tf.Tensor2D, true, false), `matMul T ${m}x${n}`);
+      await expectSame(() => tf.matMul(tf.tensor(values([1, 7, m], 10), [1, 7, m]) as tf.Tensor3D, tf.tensor(values([1, 7, n], 11), [1, 7, n]) as tf.Tensor3D, true, false), `batch-1 matMul T ${m}x${n}`);
     }
     await expectSame(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D))))(
       [tf.tensor2d(values([8, 5], 5), [8, 5]), tf.tensor2d(values([5, 6], 6), [5, 6])]), 'matMul grads');
