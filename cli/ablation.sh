@@ -37,5 +37,7 @@ for row in "${ROWS[@]}"; do
   # the other map-scale selection too (paper: 1,2,3; our default: 2,3)
   alt=$(node -e 'const m=require(process.argv[1]); console.log((m.map.scales||[1,2,3]).join()==="2,3"?"1,2,3":"2,3")' "$PWD/$OUT/$name/meta.json")
   npx tsx cli/eval.ts --data "$DATA/$data" --model "$OUT/$name" --scales "$alt" --out "$OUT/$name/eval-alt" --json --quiet >/dev/null
+  # test-time flips (README ablation: an evaluation option, not a default)
+  npx tsx cli/eval.ts --data "$DATA/$data" --model "$OUT/$name" --views flips --out "$OUT/$name/eval-flips" --json --quiet >/dev/null
 done
 npx tsx cli/results-table.ts "$OUT"

@@ -10,6 +10,7 @@ import { disposeAnomalyMap, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
+import { inferWithViews, VIEW_SET_NAMES, type ViewSet } from '../src/engine/test-time-views';
 import { blendOverlay, renderHeatmap } from '../src/data/colormap';
 import { resizeNearestMask } from '../src/data/image';
 import { auroc, pooledPixelMetrics } from '../src/metrics';
@@ -25,6 +26,8 @@ const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> 
   --heatmaps DIR   also write one overlay PNG per test image
   --sigma X        Gaussian σ (default: the model's meta.json)
   --scales LIST    scales fused into the map, e.g. 2,3 (1 = stride 4, 2 = stride 8, 3 = stride 16; default: the model's meta.json)
+  --views SET      test-time views averaged into the map: ${VIEW_SET_NAMES.join(' | ')} (default none; flips = as is,
+                   mirrored left-right, top-bottom and both: 4 inferences per image)
   --backend B      wasm | cpu (default wasm)
   --json           print one JSON object on stdout (progress stays on stderr)
   --quiet          no progress output
@@ -43,6 +46,7 @@ export interface EvalReport {
   n_anomalous_without_mask: number;
   sigma: number;
   scales: number[];
+  views: ViewSet;
   input_size: number;
   teacher: string;
   inference_ms: number;
@@ -53,7 +57,7 @@ export interface EvalReport {
 async function main(): Promise<void> {
   const { values: a } = parseCliArgs(process.argv.slice(2), {
     data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, heatmaps: { type: 'string' },
-    sigma: { type: 'string' }, scales: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    sigma: { type: 'string' }, scales: { type: 'string' }, views: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
     help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -70,6 +74,7 @@ async function main(): Promise<void> {
   const sigma = numberOption(a.sigma, 'sigma', meta.map.sigma, 0, MAX_MAP_SIGMA);
   const size = meta.inputSize;
   const scales = scalesOption(a.scales, 'scales', meta.map.scales ?? [1, 2, 3]);
+  const views = choiceOption(a.views, 'views', 'none', VIEW_SET_NAMES);
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, meta.map.fusion, scales.map((k) => k - 1));
   const outDir = path.resolve(a.out ?? path.join(modelDir, `eval-${category.name}`));
 
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
     const item = category.test[i];
     const x = await readInput(item.path, size);
     const t0 = performance.now();
-    const r = pipeline.infer(x);
+    const r = inferWithViews(pipeline, x, views);
     const map = (await r.map.data()) as Float32Array;
     const score = (await r.scores.data())[0];
     inferMs += performance.now() - t0;
@@ -129,6 +134,7 @@ async function main(): Promise<void> {
     n_anomalous_without_mask: category.test.filter((t) => t.label === 1 && !t.maskPath).length,
     sigma,
     scales,
+    views,
     input_size: size,
     teacher: `${meta.teacher.id}/${meta.teacher.tapSet}`,
     inference_ms: inferMs / category.test.length,
