@@ -49,15 +49,17 @@ export function inferWithViews(pipeline: ReverseDistillationPipeline, x: tf.Tens
   const views = VIEW_SETS[set];
   if (views.length === 1) return pipeline.infer(x, sigma);
   const batch = tf.tidy(() => tf.concat(views.map((v) => mirror(x, v)), 0));
-  let r: AnomalyMapResult | null = null;
+  let r: AnomalyMapResult;
   try {
     r = pipeline.infer(batch, sigma);
-    const done = r;
-    const scales = done.scales.map((s) => tf.tidy(() => meanOverViews(s, views)));
-    const map = tf.tidy(() => meanOverViews(done.map, views));
-    return { scales, map, scores: imageScores(map) };
   } finally {
     batch.dispose();
-    if (r) disposeAnomalyMap(r);
+  }
+  try {
+    const scales = r.scales.map((s) => tf.tidy(() => meanOverViews(s, views)));
+    const map = tf.tidy(() => meanOverViews(r.map, views));
+    return { scales, map, scores: imageScores(map) };
+  } finally {
+    disposeAnomalyMap(r);
   }
 }

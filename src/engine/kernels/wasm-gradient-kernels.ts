@@ -17,7 +17,7 @@
  *    dy is the filter ([outH, outW, N, co], dilation = stride), giving [ci, kh, kw, co] from XNNPACK's conv.
  *    Measured here it beat per-tap GEMMs (9 x dy^T[co,P]·tap[P,ci]) and im2col + one GEMM: wasm has no fast
  *    strided slice or last-axis concat, and its matMul is only fast without transposeA/transposeB. A 1×1
- *    filter is the exception: its dW is one GEMM (xᵀ·dy), ~4× faster than the conv there.
+ *    filter is the exception: its dW is one GEMM (xᵀ·dy), up to ~2× faster than the conv there.
  *  - DepthwiseConv2dNativeBackpropInput / -Filter (also missing on wasm): the sub-pixel idea with a
  *    depthwiseConv2d (phases as channel multiplier) for the input gradient, per-tap multiply + sum for the
  *    filter gradient. Correct but not performance-tuned (the student has no depthwise layers).
