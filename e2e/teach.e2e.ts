@@ -6,7 +6,7 @@
  * from fresh weights at the fresh learning rate); the unsaved-model guard asks before training again;
  * Cancel returns the panel to idle within 2 s while elapsed time keeps ticking during a step, and the page
  * keeps painting (no main-thread task over 50 ms) while training. The new-product run trains the default
- * preset (100 steps) and must localise most wood gallery defects; the other runs are a few steps only.
+ * preset (200 steps at batch 4) and must localise most wood gallery defects; the other runs are a few steps only.
  * Images: the committed gallery (public/samples/) and the generator's wood train split, rendered here.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -136,7 +136,7 @@ describe('teaching a new product (the app\'s own backend choice)', () => {
     await page.getByTestId('train-estimate').and(page.locator('[data-ms]:not([data-ms=""])')).waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('train-estimate').textContent()).toMatch(/^≈ .+ on \w+ \(one step here: [\d.]+ s at batch \d\)$/);
     await screenshot(page, 'teach-03-proposal');
-    // The default preset (what a user gets): Standard, 100 steps.
+    // The default preset (what a user gets): Standard, 200 steps at batch 4.
     await page.getByTestId('train-start').click();
     await expect.poll(() => trainStatus(page), { timeout: 400_000, interval: 500 }).toBe('done');
     const after = await storeView(page);

@@ -5,11 +5,12 @@
  * means a new product, and the panel proposes fresh weights at the fresh learning rate.
  * Both are refreshed on demand and keyed on what they depend on, so a repeat call costs nothing.
  */
-import { holdOutSplit, isNewProduct, outsideNormalRange } from '../metrics/normal-calibration';
+import { isNewProduct, outsideNormalRange } from '../metrics/normal-calibration';
 import type { StepTiming } from '../worker/protocol';
 import { describeFailure } from './failures';
 import type { SliceCreator } from './runtime';
 import type { InspectorState } from './state';
+import { runBatchSize } from './train-presets';
 import { PRESET_LEARNING_RATE } from './train-setup-slice';
 import type { TrainImageItem } from './types';
 import { modelView } from './viewer-slice';
@@ -44,11 +45,6 @@ export interface TeachAdviceSlice {
 
 function readyImages(s: Pick<InspectorState, 'trainImages'>): TrainImageItem[] {
   return s.trainImages.filter((i) => i.status === 'ready' && i.image);
-}
-
-/** The batch size a run on these photos uses (the worker's rule: min(8, images trained on)). */
-export function runBatchSize(images: number): number {
-  return Math.max(1, Math.min(8, holdOutSplit(Math.max(1, images)).train.length));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { TrainProgress } from '../worker/protocol';
 import { addAndWait, file, pickerIds, setup, started, withTrainImages } from './test-support';
 import { appendLoss, EMPTY_LOSS_HISTORY, fineTunedTitle, selectTrainBlocker, trainFraction } from './training-slice';
 import type { StoreServices } from './services';
-import { TRAINING_DEFAULTS } from './train-presets';
+import { runBatchSize, TRAINING_DEFAULTS } from './train-presets';
 import { selectAugmentation } from './train-setup-slice';
 
 describe('inspector store: fine-tuning', () => {
@@ -83,7 +83,9 @@ describe('inspector store: fine-tuning', () => {
     expect(s.trainStatus).toBe('running');
     expect(s.trainProgress).toMatchObject({ phase: 'training', epoch: 1, step: 1 });
     expect(s.lossHistory).toMatchObject({ steps: [1], losses: [1 / 3], epochMeans: [], stepsPerEpoch: 2 });
-    expect(h.client.trainCalls[0]).toEqual({ images: 6, options: { start: 'fresh', steps: 6, learningRate: 0.005, augment: true, mapSigma: 8 } });
+    expect(h.client.trainCalls[0]).toEqual({ images: 6, options: { start: 'fresh', steps: 6, learningRate: 0.005, batchSize: 4, augment: true, mapSigma: 8 } });
+    // The batch: TRAINING_DEFAULTS.batchSize (4), or the photos trained on when fewer (none held out below 5).
+    expect([1, 3, 4, 5, 6, 30].map(runBatchSize)).toEqual([1, 3, 4, 4, 4, 4]);
     // A new product's map σ is TRAINING_DEFAULTS.freshMapSigma (8), not the loaded model's.
     expect(TRAINING_DEFAULTS.freshMapSigma).toBe(8);
     // The model picker is locked while training runs.

@@ -9,7 +9,7 @@ import { describeFailure } from './failures';
 import { libraryEntry, trainedMessage } from './library-slice';
 import type { SliceCreator } from './runtime';
 import type { InspectorState } from './state';
-import { TRAINING_DEFAULTS } from './train-presets';
+import { runBatchSize, TRAINING_DEFAULTS } from './train-presets';
 import { checkTrainSettings, selectAugmentation } from './train-setup-slice';
 import type { LossHistory, ModelEntry, TrainOutcome, TrainStatus } from './types';
 
@@ -179,7 +179,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
           const { start, steps, learningRate } = s.trainSettings;
           const name = s.trainSettings.name.trim();
           const options: TrainRequestOptions = {
-            start, steps, learningRate, augment: selectAugmentation(s).augment,
+            start, steps, learningRate, batchSize: runBatchSize(ready.length), augment: selectAugmentation(s).augment,
             ...(start === 'fresh' ? { mapSigma: TRAINING_DEFAULTS.freshMapSigma } : {}),
             ...(name ? { saveAs: name, datasetName: name } : {}),
           };

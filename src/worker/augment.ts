@@ -1,7 +1,8 @@
 /**
- * Augmentation of the fine-tuning images (horizontal/vertical flips, shifts of up to an eighth of the
- * side with a reflected border): the variants cached per image within a memory budget, and the sampler
- * that draws one cached variant per image for each batch, so an epoch is still one pass over the images.
+ * Augmentation of the fine-tuning images (horizontal/vertical flips, the photo shrunk to between ¾ and all
+ * of its size, shifts of up to an eighth of the side; the frame filled by reflection): the variants cached
+ * per image within a memory budget, and the sampler that draws one cached variant per image for each
+ * batch, so an epoch is still one pass over the images.
  */
 import * as tf from '@tensorflow/tfjs';
 import { TeacherFeatureCache, type FeatureBatchSource, type FeatureExtractor } from '../engine/feature-cache';
@@ -14,13 +15,26 @@ export const AUGMENT_CACHE_BUDGET_BYTES = 256 * 2 ** 20;
 export const MAX_AUGMENT_VARIANTS = 8;
 
 
-/** One augmentation: flips, then a shift by (dx, dy) px with a reflected border. */
+/** One augmentation: flips, then the content scaled by `zoom`, then a shift by (dx, dy) px; reflected borders. */
 export interface Augmentation {
   flipH: boolean;
   flipV: boolean;
   dx: number;
   dy: number;
+  /** Scale of the content in [MIN_ZOOM, 1]: below 1 the photo is shrunk about its centre and the frame around it reflected. */
+  zoom: number;
 }
+
+/**
+ * Smallest content scale of a variant. Hand-held photos show the product from different distances, with
+ * other things reaching the frame (in the cookie test photos a neighbouring cookie, the broken-off piece,
+ * crumbs); a shrunk photo with a reflected frame puts product-like content at the frame in training, so
+ * that content there is no longer novel to the student. Measured with this code in Node (10 cookie
+ * photos, new product, 200 steps at batch 4, map σ 8, seeds 0–2): share of defective photos whose hottest
+ * point lies in the mask 0.47 → 0.61, hottest point in a 16-px border band 0.33 → 0.22, pixel AUROC
+ * 0.950 → 0.944. Zooming in as well (crops up to 1/1.25 of the side) did not help (0.35 → 0.22 at batch 8).
+ */
+export const MIN_ZOOM = 0.75;
 
 /**
  * Largest shift in px for an input side: an eighth of it (8 px at 64², 32 px at 256²). Measured on 10
@@ -38,15 +52,16 @@ export function maxShift(size: number): number {
 export function augmentationsFor(seed: number, image: number, variants: number, size: number): Augmentation[] {
   const rng = new SeededRandom((seed * 1_000_003 + image * 7919 + 1) >>> 0);
   const m = maxShift(size);
-  const out: Augmentation[] = [{ flipH: false, flipV: false, dx: 0, dy: 0 }];
+  const out: Augmentation[] = [{ flipH: false, flipV: false, dx: 0, dy: 0, zoom: 1 }];
   while (out.length < variants) {
     const a: Augmentation = {
       flipH: rng.next() < 0.5,
       flipV: rng.next() < 0.5,
       dx: Math.floor(rng.next() * (2 * m + 1)) - m,
       dy: Math.floor(rng.next() * (2 * m + 1)) - m,
+      zoom: MIN_ZOOM ** (1 - rng.next()), // log-uniform in [MIN_ZOOM, 1)
     };
-    if (a.flipH || a.flipV || a.dx !== 0 || a.dy !== 0) out.push(a);
+    if (a.flipH || a.flipV || a.dx !== 0 || a.dy !== 0 || a.zoom !== 1) out.push(a);
   }
   return out;
 }
@@ -57,6 +72,15 @@ export function augmentInput(x: tf.Tensor4D, a: Augmentation): tf.Tensor4D {
     let y: tf.Tensor4D = x;
     if (a.flipH) y = tf.reverse(y, 2);
     if (a.flipV) y = tf.reverse(y, 1);
+    if (a.zoom < 1) {
+      const [, h, w] = y.shape;
+      const sh = Math.max(1, Math.round(h * a.zoom));
+      const sw = Math.max(1, Math.round(w * a.zoom));
+      const top = Math.floor((h - sh) / 2);
+      const left = Math.floor((w - sw) / 2);
+      // A reflection needs a pad smaller than the side it reflects: true for zoom ≥ ⅓ (here ≥ MIN_ZOOM).
+      y = tf.mirrorPad(tf.image.resizeBilinear(y, [sh, sw], true), [[0, 0], [top, h - sh - top], [left, w - sw - left], [0, 0]], 'reflect');
+    }
     const d = Math.max(Math.abs(a.dx), Math.abs(a.dy));
     if (d > 0) {
       const [, h, w, c] = y.shape;

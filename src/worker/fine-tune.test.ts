@@ -6,7 +6,7 @@ import { MODEL_FORMAT_VERSION, type ModelMeta } from '../engine/model-meta';
 import { Student, type StudentConfig } from '../engine/student';
 import type { Teacher } from '../engine/teacher';
 import {
-  ONE_IMAGE_WARNING, augmentInput, augmentVariants, maxShift, augmentationsFor, fineTune, imagesFingerprint, type FineTuneInput, type TrainProgress,
+  MIN_ZOOM, ONE_IMAGE_WARNING, augmentInput, augmentVariants, maxShift, augmentationsFor, fineTune, imagesFingerprint, type FineTuneInput, type TrainProgress,
 } from './fine-tune';
 import type { PixelsMessage } from './protocol';
 import { poisonFeatureBatch } from './test-support';
@@ -227,27 +227,34 @@ describe('fineTune (wasm, 64², tiny student)', () => {
     r.student.dispose();
   });
 
-  it('augmentation: flips and shifts as specified, distinct seeded variants, training with them works', async () => {
+  it('augmentation: flips, zoom and shifts as specified, distinct seeded variants, training with them works', async () => {
     const x = tf.tensor4d(Array.from({ length: 16 * 3 }, (_, i) => Math.floor(i / 3)), [1, 4, 4, 3]);
     const px = (t: tf.Tensor4D) => Array.from(t.dataSync()).filter((_, i) => i % 3 === 0);
     const check = (a: Parameters<typeof augmentInput>[1], want: number[]) => {
       const y = augmentInput(x, a);
-      expect(px(y)).toEqual(want);
+      const got = px(y);
+      expect(got).toHaveLength(want.length);
+      got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 5));
       y.dispose();
     };
-    check({ flipH: false, flipV: false, dx: 0, dy: 0 }, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
-    check({ flipH: true, flipV: false, dx: 0, dy: 0 }, [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12]);
-    check({ flipH: false, flipV: true, dx: 0, dy: 0 }, [12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3]);
+    check({ flipH: false, flipV: false, dx: 0, dy: 0, zoom: 1 }, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    check({ flipH: true, flipV: false, dx: 0, dy: 0, zoom: 1 }, [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12]);
+    check({ flipH: false, flipV: true, dx: 0, dy: 0, zoom: 1 }, [12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3]);
     // content moves one pixel right; the left border is reflected
-    check({ flipH: false, flipV: false, dx: 1, dy: 0 }, [1, 0, 1, 2, 5, 4, 5, 6, 9, 8, 9, 10, 13, 12, 13, 14]);
-    check({ flipH: false, flipV: false, dx: 0, dy: -1 }, [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11]);
+    check({ flipH: false, flipV: false, dx: 1, dy: 0, zoom: 1 }, [1, 0, 1, 2, 5, 4, 5, 6, 9, 8, 9, 10, 13, 12, 13, 14]);
+    check({ flipH: false, flipV: false, dx: 0, dy: -1, zoom: 1 }, [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11]);
+    // shrunk to 2×2 about the centre (the corners 0, 3, 12, 15 with aligned corners), the frame reflected
+    check({ flipH: false, flipV: false, dx: 0, dy: 0, zoom: 0.5 }, [15, 12, 15, 12, 3, 0, 3, 0, 15, 12, 15, 12, 3, 0, 3, 0]);
+    // shrunk to 3×3: one reflected row / column at the bottom and right; the shift applies after it
+    check({ flipH: false, flipV: false, dx: 0, dy: 0, zoom: 0.75 }, [0, 1.5, 3, 1.5, 6, 7.5, 9, 7.5, 12, 13.5, 15, 13.5, 6, 7.5, 9, 7.5]);
     x.dispose();
 
     const v = augmentationsFor(0, 3, 4, 256);
     expect(v).toHaveLength(4);
-    expect(v[0]).toEqual({ flipH: false, flipV: false, dx: 0, dy: 0 });
+    expect(v[0]).toEqual({ flipH: false, flipV: false, dx: 0, dy: 0, zoom: 1 });
     for (const a of v.slice(1)) {
-      expect(a.flipH || a.flipV || a.dx !== 0 || a.dy !== 0).toBe(true);
+      expect(a.zoom).toBeGreaterThanOrEqual(MIN_ZOOM);
+      expect(a.zoom).toBeLessThan(1);
       expect(Math.max(Math.abs(a.dx), Math.abs(a.dy))).toBeLessThanOrEqual(32); // maxShift(256): an eighth of the side
     }
     expect(augmentationsFor(0, 3, 4, 256)).toEqual(v);

@@ -3,8 +3,8 @@
  * (WebGPU, WebGL, or wasm with the project's gradient kernels).
  *
  * - The teacher stays frozen: its features of the training images are computed once into the engine's
- *   TeacherFeatureCache. With `augment`, a few augmented variants per image (horizontal/vertical flips,
- *   shifts of a few pixels with a reflected border; augment.ts) are cached too, and each epoch draws one variant per
+ *   TeacherFeatureCache. With `augment`, a few augmented variants per image (flips, a shrunk photo, shifts;
+ *   reflected borders; augment.ts) are cached too, and each epoch draws one variant per
  *   image, so an epoch is still one pass over the images.
  * - Training is the engine's Trainer with the CLI's configuration (DEFAULT_TRAIN_CONFIG: Adam and its betas, the model's
  *   loss form), starting from a copy of the loaded student ('current') or new weights with the loaded
@@ -35,7 +35,7 @@ import type { TrainCancelled, TrainDiverged, TrainOptions, TrainProgress } from 
 import type { PixelsMessage } from './types';
 
 export type { TrainOptions, TrainPhase, TrainProgress } from './training-types';
-export { AUGMENT_CACHE_BUDGET_BYTES, MAX_AUGMENT_VARIANTS, augmentInput, augmentVariants, augmentationsFor, maxShift, type Augmentation } from './augment';
+export { AUGMENT_CACHE_BUDGET_BYTES, MAX_AUGMENT_VARIANTS, MIN_ZOOM, augmentInput, augmentVariants, augmentationsFor, maxShift, type Augmentation } from './augment';
 
 export interface FineTuneBase {
   /** Id of the loaded model (recorded in meta.fineTune.baseModel). */
