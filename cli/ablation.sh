@@ -20,6 +20,7 @@ ROWS=(
   "bottle-inception|mvtec_ad/bottle|--epochs 10 --teacher inception_v3"
   "cookies-mnv2-expand-large|cookies|--epochs 30 --widths 64,128,256 --embed 384"
   "cookies-mnv2-expand-perpos|cookies|--epochs 30 --loss per-position"
+  "cookies-mnv2-expand-b4|cookies|--epochs 30 --batch 4"
   "screw-mnv2-expand|mvtec_ad/screw|--epochs 20"
   "screw-inception|mvtec_ad/screw|--epochs 10 --teacher inception_v3"
 )
