@@ -28,7 +28,8 @@
  *   as reported). The form lets the user force it on or off.
  * - freshMapSigma 8 (chosen at batch 8, 100 steps): a student trained briefly on a few photos leaves a
  *   noisier map than a full CLI run; a wider Gaussian averages that noise out while defects, larger than
- *   it, stay. Same code in Node, fresh weights, 100 steps, σ 4 → 8 on the same trained students (test sets used to choose, as reported):
+ *   it, stay. Same code in Node, fresh weights, 100 steps, σ 4 → 8 on the same trained students (test sets
+ *   used to choose, as reported):
  *   cookies N = 10 image / pixel AUROC / PRO 0.996 / 0.939 / 0.838 → 1.000 / 0.946 / 0.853, hottest point in
  *   the mask 0.06 → 0.22 (with augmentation 0.22 → 0.44); bottle N = 20 0.994 / 0.959 / 0.927 → 0.997 /
  *   0.964 / 0.924; screw N = 30 0.544 / 0.932 / 0.759 → 0.526 / 0.931 / 0.754 (no usable screw model either
@@ -71,7 +72,10 @@ export const TRAINING_DEFAULTS: TrainingDefaults = {
   freshMapSigma: 8,
 };
 
-/** The batch a run on `images` photos uses: at most TRAINING_DEFAULTS.batchSize, and no more than the photos trained on (those not held out). */
+/**
+ * The batch a run on `images` photos uses: at most TRAINING_DEFAULTS.batchSize, and no more than the photos
+ * trained on (those not held out).
+ */
 export function runBatchSize(images: number): number {
   return Math.max(1, Math.min(TRAINING_DEFAULTS.batchSize, holdOutSplit(Math.max(1, images)).train.length));
 }
