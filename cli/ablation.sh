@@ -23,6 +23,7 @@ ROWS=(
   "cookies-mnv2-expand-b4|cookies|--epochs 30 --batch 4"
   "screw-mnv2-expand|mvtec_ad/screw|--epochs 20"
   "screw-inception|mvtec_ad/screw|--epochs 10 --teacher inception_v3"
+  "magnetic_tile-mnv2-expand-all|magnetic_tile|--epochs 8"
 )
 mkdir -p "$OUT"
 # Rows use every teacher: convert the missing ones first (an already converted teacher is skipped).
@@ -40,5 +41,8 @@ for row in "${ROWS[@]}"; do
   npx tsx cli/eval.ts --data "$DATA/$data" --model "$OUT/$name" --scales "$alt" --out "$OUT/$name/eval-alt" --json --quiet >/dev/null
   # test-time flips (README ablation: an evaluation option, not a default)
   npx tsx cli/eval.ts --data "$DATA/$data" --model "$OUT/$name" --views flips --out "$OUT/$name/eval-flips" --json --quiet >/dev/null
+  # the teacher's training-free nearest-neighbour evidence alone, and fused with RD's map (README ablation)
+  npx tsx cli/eval.ts --data "$DATA/$data" --model "$OUT/$name" --evidence nn --out "$OUT/$name/eval-nn" --json --quiet >/dev/null
+  npx tsx cli/eval.ts --data "$DATA/$data" --model "$OUT/$name" --evidence fused --out "$OUT/$name/eval-fused" --json --quiet >/dev/null
 done
 npx tsx cli/results-table.ts "$OUT"

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { Student, defaultStudentConfig } from '../src/engine/student';
 import { DEFAULT_TEACHER } from '../src/engine/teacher-specs';
+import { FEATURE_BANK_DEFAULTS, FeatureBank } from '../src/engine/feature-bank';
 import { Trainer, DEFAULT_TRAIN_CONFIG } from '../src/engine/train';
 import { initBackend, NodeBackend } from './lib/backend';
 import { UserError, intListOption, intOption, parseCliArgs, runCli, threadsOption } from './lib/cli-support';
@@ -34,6 +35,8 @@ interface BackendFigures {
   maps_ms: number;
   total_ms: number;
   train_step_ms: number | null;
+  /** eval --evidence fused: the nearest-neighbour map on top of total_ms (wasm only). */
+  nn_evidence_ms: number | null;
   train_batch: number;
   tensors_before: number | null;
   tensors_after_100: number | null;
@@ -131,6 +134,30 @@ async function benchBackend(backend: NodeBackend, threads: number, profile: bool
     tf.dispose(taps);
   }
 
+  // Nearest-neighbour evidence (eval --evidence fused): the bank's distances on the same teacher taps, with a
+  // default-sized bank of random unit-length embeddings (cost depends on the sizes only, not the values).
+  let nnMs: number | null = null;
+  if (backend === 'wasm') {
+    const grid = size / 8;
+    const dim = teacher.channels.reduce((a, b) => a + b, 0);
+    const rows = tf.tidy(() => tf.div(tf.randomNormal([FEATURE_BANK_DEFAULTS.maxVectors, dim], 0, 1, 'float32', 3), Math.sqrt(dim)));
+    const bank = FeatureBank.fromEmbeddings([(await rows.data()) as Float32Array], dim, FEATURE_BANK_DEFAULTS);
+    rows.dispose();
+    const taps = tf.tidy(() => teacher.features(x));
+    const runs: number[] = [];
+    for (let i = 0; i < reps + 1; i++) {
+      const t0 = performance.now();
+      const m = bank.map(taps, grid, size, size, sigma);
+      await m.data();
+      m.dispose();
+      if (i > 0) runs.push(performance.now() - t0);
+    }
+    nnMs = median(runs);
+    log(`${backend}: nearest-neighbour evidence (${bank.size} × ${FEATURE_BANK_DEFAULTS.projectTo ?? dim} bank) ${nnMs.toFixed(1)} ms on top`);
+    tf.dispose(taps);
+    bank.dispose();
+  }
+
   const teacherBytes = statSync(path.join(TEACHER_ROOT, teacher.meta.id, 'weights.bin')).size;
   const studentBytes = [...student.store.variables.values()].reduce((n, v) => n + v.size * 4, 0);
   const figures = {
@@ -141,6 +168,7 @@ async function benchBackend(backend: NodeBackend, threads: number, profile: bool
     maps_ms: mapsMs,
     total_ms: teacherMs + studentMs + mapsMs,
     train_step_ms: stepMs,
+    nn_evidence_ms: nnMs,
     train_batch: batch,
     tensors_before: before,
     tensors_after_100: after,
@@ -216,6 +244,7 @@ async function main(): Promise<void> {
   for (const r of report.backends) {
     console.log(`${r.backend.padEnd(8)} ${r.teacher_ms.toFixed(1).padStart(10)} ${r.student_ms.toFixed(1).padStart(11)} ${r.maps_ms.toFixed(1).padStart(8)} ${r.total_ms.toFixed(1).padStart(9)} ${r.train_step_ms === null ? '        -' : r.train_step_ms.toFixed(0).padStart(17)}`);
   }
+  if (primary.nn_evidence_ms !== null) console.log(`nearest-neighbour evidence (eval --evidence fused): +${primary.nn_evidence_ms.toFixed(1)} ms per image`);
   console.log(`model bytes: teacher ${primary.teacher_bytes}, student ${primary.student_bytes} (${(primary.student_params / 1e6).toFixed(2)} M params, widths ${primary.student_widths})`);
   console.log(`tensors: ${primary.tensors_before} before, ${primary.tensors_after_100} after 100 inferences`);
   if (ref) {

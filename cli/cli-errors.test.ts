@@ -64,6 +64,12 @@ describe('CLI error messages', () => {
     expect(report.n_images).toBe(2);
     expect(report.image_auroc).toBeGreaterThanOrEqual(0);
     expect(report.pixel_auroc).toBeNull(); // no masks at all: pixel metrics are not invented
+    // nearest-neighbour evidence: one training image at 64² = an 8×8 grid of bank vectors
+    const nn = run('eval.ts', ['--data', path.join(dir, 'cat'), '--model', out, '--evidence', 'nn', '--json', '--quiet', '--threads', '1']);
+    expect(nn.code, nn.stderr).toBe(0);
+    expect(JSON.parse(nn.stdout)).toMatchObject({ evidence: 'nn', bank_vectors: 64, bank_dims: 128, n_images: 2 });
+    expectCleanError(run('eval.ts', ['--data', path.join(dir, 'cat'), '--model', out, '--evidence', 'fused']), /fused needs at least 5 training images/);
+    expectCleanError(run('eval.ts', ['--data', path.join(dir, 'cat'), '--model', out, '--evidence', 'nn', '--views', 'flips']), /--views works with --evidence rd only/);
 
     const metaFile = path.join(out, 'meta.json');
     const meta = JSON.parse(readFileSync(metaFile, 'utf8'));

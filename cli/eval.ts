@@ -15,11 +15,13 @@ import { blendOverlay, renderHeatmap } from '../src/data/colormap';
 import { resizeNearestMask } from '../src/data/image';
 import { auroc, pooledPixelMetrics } from '../src/metrics';
 import { initBackend } from './lib/backend';
-import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE } from './lib/cli-support';
+import { ProgressLine, UserError, choiceOption, intOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE } from './lib/cli-support';
 import { scanMvtecCategory } from './lib/dataset';
 import { readMask, writePng } from './lib/image-io';
 import { readInput } from './lib/training-data';
 import { loadBundle, writeJsonAtomic } from './lib/model-bundle';
+import { FEATURE_BANK_DEFAULTS } from '../src/engine/feature-bank';
+import { EVIDENCE_NAMES, evidenceSource, type Evidence } from './lib/evidence';
 
 const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> [options]
   --out DIR        where eval.json and scores.csv go (default <model>/eval-<category>)
@@ -28,6 +30,12 @@ const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> 
   --scales LIST    scales fused into the map, e.g. 2,3 (1 = stride 4, 2 = stride 8, 3 = stride 16; default: the model's meta.json)
   --views SET      test-time views averaged into the map: ${VIEW_SET_NAMES.join(' | ')} (default none; flips = as is,
                    mirrored left-right, top-bottom and both: 4 inferences per image)
+  --evidence E     ${EVIDENCE_NAMES.join(' | ')} (default rd: the model's map; nn: training-free nearest-neighbour
+                   distance of the teacher's taps to 4/5 of train/good; fused: both, each divided by its mean
+                   image score on the other 1/5)
+  --bank-vectors N nn/fused: most bank vectors, a seeded random subset (default ${FEATURE_BANK_DEFAULTS.maxVectors})
+  --bank-dims D    nn/fused: random projection of the embeddings (912 dims for MobileNetV2) to D dims
+                   (default ${FEATURE_BANK_DEFAULTS.projectTo}; 0 = none)
   --backend B      wasm | cpu (default wasm)
   --json           print one JSON object on stdout (progress stays on stderr)
   --quiet          no progress output
@@ -47,6 +55,12 @@ export interface EvalReport {
   sigma: number;
   scales: number[];
   views: ViewSet;
+  evidence: Evidence;
+  /** fused: the divisors of the two evidences (mean image scores on held-out training images). */
+  evidence_scales: { rd: number; nn: number } | null;
+  bank_vectors: number;
+  /** The bank's random projection (null: none, or rd). */
+  bank_dims: number | null;
   input_size: number;
   teacher: string;
   inference_ms: number;
@@ -57,7 +71,7 @@ export interface EvalReport {
 async function main(): Promise<void> {
   const { values: a } = parseCliArgs(process.argv.slice(2), {
     data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, heatmaps: { type: 'string' },
-    sigma: { type: 'string' }, scales: { type: 'string' }, views: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    sigma: { type: 'string' }, scales: { type: 'string' }, views: { type: 'string' }, evidence: { type: 'string' }, 'bank-vectors': { type: 'string' }, 'bank-dims': { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
     help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -75,8 +89,16 @@ async function main(): Promise<void> {
   const size = meta.inputSize;
   const scales = scalesOption(a.scales, 'scales', meta.map.scales ?? [1, 2, 3]);
   const views = choiceOption(a.views, 'views', 'none', VIEW_SET_NAMES);
+  const evidence = choiceOption(a.evidence, 'evidence', 'rd', EVIDENCE_NAMES);
+  if (evidence !== 'rd' && views !== 'none') throw new UserError('--views works with --evidence rd only');
+  const bankOptions = {
+    ...FEATURE_BANK_DEFAULTS,
+    maxVectors: intOption(a['bank-vectors'], 'bank-vectors', FEATURE_BANK_DEFAULTS.maxVectors, 1, 10_000_000),
+    projectTo: intOption(a['bank-dims'], 'bank-dims', FEATURE_BANK_DEFAULTS.projectTo ?? 0, 0, 100_000) || null,
+  };
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, meta.map.fusion, scales.map((k) => k - 1));
   const outDir = path.resolve(a.out ?? path.join(modelDir, `eval-${category.name}`));
+  const source = evidence === 'rd' ? null : await evidenceSource(evidence, pipeline, category.train, bankOptions, quiet);
 
   const scores: number[] = [];
   const labels: number[] = [];
@@ -89,12 +111,21 @@ async function main(): Promise<void> {
     const item = category.test[i];
     const x = await readInput(item.path, size);
     const t0 = performance.now();
-    const r = inferWithViews(pipeline, x, views);
-    const map = (await r.map.data()) as Float32Array;
-    const score = (await r.scores.data())[0];
+    let map: Float32Array;
+    let score: number;
+    if (source) {
+      const m = source.map(x);
+      map = (await m.data()) as Float32Array;
+      score = map.reduce((hi, v) => (v > hi ? v : hi), -Infinity);
+      m.dispose();
+    } else {
+      const r = inferWithViews(pipeline, x, views);
+      map = (await r.map.data()) as Float32Array;
+      score = (await r.scores.data())[0];
+      disposeAnomalyMap(r);
+    }
     inferMs += performance.now() - t0;
     tf.dispose(x);
-    disposeAnomalyMap(r);
     scores.push(score);
     labels.push(item.label);
     if (item.label === 0 || item.maskPath) {
@@ -135,6 +166,10 @@ async function main(): Promise<void> {
     sigma,
     scales,
     views,
+    evidence,
+    evidence_scales: evidence === 'fused' && source ? source.scales : null,
+    bank_vectors: source?.bankSize ?? 0,
+    bank_dims: source ? bankOptions.projectTo : null,
     input_size: size,
     teacher: `${meta.teacher.id}/${meta.teacher.tapSet}`,
     inference_ms: inferMs / category.test.length,
@@ -169,6 +204,7 @@ async function main(): Promise<void> {
       `(${report.n_images} images, ${report.n_pixel_images} with pixel labels; ${report.inference_ms.toFixed(0)} ms/image on ${backend})`);
     console.log(`report: ${path.join(outDir, 'eval.json')}, scores: ${path.join(outDir, 'scores.csv')}`);
   }
+  source?.dispose();
   student.dispose();
   teacher.dispose();
 }

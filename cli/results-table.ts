@@ -28,6 +28,7 @@ if (process.argv[2] === '--shipped') {
 
 const root = process.argv[2] ?? 'runs/ablation';
 const rows: string[] = [];
+const evidenceRows: string[] = [];
 for (const name of readdirSync(root).sort()) {
   const dir = path.join(root, name);
   if (!existsSync(path.join(dir, 'eval.json')) || !existsSync(path.join(dir, 'meta.json'))) continue;
@@ -41,8 +42,24 @@ for (const name of readdirSync(root).sort()) {
   const all = [ev, alt].find((e) => e && byScales(e) === '1,2,3');
   const two = [ev, alt].find((e) => e && byScales(e) === '2,3');
   const trio = (e: typeof ev | undefined) => (e ? `${f(e.image_auroc)} / ${f(e.pixel_auroc)} / ${f(e.pro)}` : 'n/a');
-  rows.push(`| ${ev.category} | ${meta.teacher.id}/${meta.teacher.tapSet} | ${params} | ${meta.lossForm} | ${meta.dataset.trainImages} | ${meta.training.epochs} | ${trio(all)} | ${trio(two)} | ${meta.training.minutes.toFixed(1)} | ${ev.inference_ms.toFixed(0)} |`);
+  // The model's own scales, with test-time flips and fused with nearest-neighbour evidence (when evaluated).
+  const extra = (sub: string) => {
+    const file = path.join(dir, sub, 'eval.json');
+    if (!existsSync(file)) return 'n/a';
+    const e = JSON.parse(readFileSync(file, 'utf8'));
+    return `${trio(e)} (${e.inference_ms.toFixed(0)} ms)`;
+  };
+  rows.push(`| ${ev.category} | ${meta.teacher.id}/${meta.teacher.tapSet} | ${params} | ${meta.lossForm} | ${meta.dataset.trainImages} | ${meta.training.epochs} | ${trio(all)} | ${trio(two)} | ${meta.training.minutes.toFixed(1)} | ${ev.inference_ms.toFixed(0)} | ${extra('eval-flips')} |`);
+  if (existsSync(path.join(dir, 'eval-fused', 'eval.json'))) {
+    evidenceRows.push(`| ${ev.category} (${name}) | ${trio(ev)} (${ev.inference_ms.toFixed(0)} ms) | ${extra('eval-nn')} | ${extra('eval-fused')} |`);
+  }
 }
-console.log('| data | teacher/taps | student widths | loss | train imgs | epochs | scales 1,2,3 (paper): image / pixel AUROC / PRO | scales 2,3: image / pixel AUROC / PRO | train min | infer ms/img |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('| data | teacher/taps | student widths | loss | train imgs | epochs | scales 1,2,3 (paper): image / pixel AUROC / PRO | scales 2,3: image / pixel AUROC / PRO | train min | infer ms/img | flips (ms/img) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
+if (evidenceRows.length) {
+  // eval --evidence: the model's map, the teacher's nearest-neighbour distances alone, and both fused
+  console.log('\n| data (run) | RD map (as trained) | nearest neighbour alone | RD + NN fused |');
+  console.log('|---|---|---|---|');
+  for (const r of evidenceRows) console.log(r);
+}

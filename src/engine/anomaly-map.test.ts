@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../cli/lib/backend';
 import {
-  computeAnomalyMap, fuseScaleMaps, gaussianBlur, gaussianKernel1d, imageScores, reflectIndices, scaleAnomalyMaps, upsampleMap,
+  computeAnomalyMap, fuseScaleMaps, gaussianBlur, gaussianKernel1d, imageScores, reflectIndices, scaleAnomalyMaps, upsampleBlur, upsampleMap,
 } from './anomaly-map';
 
 // Reference values from scipy 1.17: scipy.ndimage.gaussian_filter(x, sigma, mode='reflect', truncate=4.0)
@@ -96,6 +96,19 @@ for (const backend of ['cpu', 'wasm'] as const) {
         tf.dispose([r.map, r.scores, ...r.scales, ref]);
       }
       tf.dispose([...t, ...s]);
+    });
+
+    it('upsampleBlur of one map equals blur(upsample(map)), and a bad σ is refused', () => {
+      const m = tf.randomUniform([2, 5, 7], 0, 1, 'float32', 3) as tf.Tensor3D;
+      for (const sigma of [0, 2]) {
+        const got = upsampleBlur(m, 40, 56, sigma);
+        const ref = tf.tidy(() => gaussianBlur(upsampleMap(m, 40, 56), sigma));
+        expect(got.shape).toEqual([2, 40, 56]);
+        expect(tf.max(tf.abs(tf.sub(got, ref))).dataSync()[0], `σ ${sigma}`).toBeLessThan(1e-5);
+        tf.dispose([got, ref]);
+      }
+      expect(() => upsampleBlur(m, 40, 56, -1)).toThrow(/σ/);
+      m.dispose();
     });
 
     it('image score is the max of the smoothed map and nothing leaks', () => {

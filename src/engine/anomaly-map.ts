@@ -134,6 +134,12 @@ function fusedSumAndBlur(maps: tf.Tensor3D[], height: number, width: number, sig
   });
 }
 
+/** One [N, h, w] map → bilinear up to [N, H, W] and Gaussian σ, in the same two matMuls as a scale of the fused map. */
+export function upsampleBlur(map: tf.Tensor3D, height: number, width: number, sigma: number): tf.Tensor3D {
+  checkSigma(sigma);
+  return fusedSumAndBlur([map], height, width, sigma);
+}
+
 /** Image score = max of each smoothed map: [N, H, W] → [N]. */
 export function imageScores(maps: tf.Tensor3D): tf.Tensor1D {
   return tf.tidy(() => tf.max(maps, [1, 2]) as tf.Tensor1D);
