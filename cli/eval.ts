@@ -15,13 +15,12 @@ import { blendOverlay, renderHeatmap } from '../src/data/colormap';
 import { resizeNearestMask } from '../src/data/image';
 import { auroc, pooledPixelMetrics } from '../src/metrics';
 import { initBackend } from './lib/backend';
-import { ProgressLine, UserError, choiceOption, intOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE } from './lib/cli-support';
+import { ProgressLine, UserError, choiceOption, numberOption, parseCliArgs, runCli, scalesOption, threadsOption, THREADS_USAGE } from './lib/cli-support';
 import { scanMvtecCategory } from './lib/dataset';
 import { readMask, writePng } from './lib/image-io';
 import { readInput } from './lib/training-data';
 import { loadBundle, writeJsonAtomic } from './lib/model-bundle';
-import { FEATURE_BANK_DEFAULTS } from '../src/engine/feature-bank';
-import { EVIDENCE_NAMES, evidenceSource, type Evidence } from './lib/evidence';
+import { EVIDENCE_ARGS, EVIDENCE_USAGE, evidenceOptions, evidenceSource, trainingFiles, type Evidence } from './lib/evidence';
 
 const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> [options]
   --out DIR        where eval.json and scores.csv go (default <model>/eval-<category>)
@@ -30,12 +29,7 @@ const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> 
   --scales LIST    scales fused into the map, e.g. 2,3 (1 = stride 4, 2 = stride 8, 3 = stride 16; default: the model's meta.json)
   --views SET      test-time views averaged into the map: ${VIEW_SET_NAMES.join(' | ')} (default none; flips = as is,
                    mirrored left-right, top-bottom and both: 4 inferences per image)
-  --evidence E     ${EVIDENCE_NAMES.join(' | ')} (default rd: the model's map; nn: training-free nearest-neighbour
-                   distance of the teacher's taps to 4/5 of train/good; fused: both, each divided by its mean
-                   image score on the other 1/5)
-  --bank-vectors N nn/fused: most bank vectors, a seeded random subset (default ${FEATURE_BANK_DEFAULTS.maxVectors})
-  --bank-dims D    nn/fused: random projection of the embeddings (912 dims for MobileNetV2) to D dims
-                   (default ${FEATURE_BANK_DEFAULTS.projectTo}; 0 = none)
+${EVIDENCE_USAGE}
   --backend B      wasm | cpu (default wasm)
   --json           print one JSON object on stdout (progress stays on stderr)
   --quiet          no progress output
@@ -71,7 +65,7 @@ export interface EvalReport {
 async function main(): Promise<void> {
   const { values: a } = parseCliArgs(process.argv.slice(2), {
     data: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, heatmaps: { type: 'string' },
-    sigma: { type: 'string' }, scales: { type: 'string' }, views: { type: 'string' }, evidence: { type: 'string' }, 'bank-vectors': { type: 'string' }, 'bank-dims': { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    sigma: { type: 'string' }, scales: { type: 'string' }, views: { type: 'string' }, ...EVIDENCE_ARGS, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
     help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -89,16 +83,11 @@ async function main(): Promise<void> {
   const size = meta.inputSize;
   const scales = scalesOption(a.scales, 'scales', meta.map.scales ?? [1, 2, 3]);
   const views = choiceOption(a.views, 'views', 'none', VIEW_SET_NAMES);
-  const evidence = choiceOption(a.evidence, 'evidence', 'rd', EVIDENCE_NAMES);
+  const { evidence, bankOptions } = evidenceOptions(a);
   if (evidence !== 'rd' && views !== 'none') throw new UserError('--views works with --evidence rd only');
-  const bankOptions = {
-    ...FEATURE_BANK_DEFAULTS,
-    maxVectors: intOption(a['bank-vectors'], 'bank-vectors', FEATURE_BANK_DEFAULTS.maxVectors, 1, 10_000_000),
-    projectTo: intOption(a['bank-dims'], 'bank-dims', FEATURE_BANK_DEFAULTS.projectTo ?? 0, 0, 100_000) || null,
-  };
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, meta.map.fusion, scales.map((k) => k - 1));
   const outDir = path.resolve(a.out ?? path.join(modelDir, `eval-${category.name}`));
-  const source = evidence === 'rd' ? null : await evidenceSource(evidence, pipeline, category.train, bankOptions, quiet);
+  const source = evidence === 'rd' ? null : await evidenceSource(evidence, pipeline, trainingFiles(category.train, size), bankOptions, quiet);
 
   const scores: number[] = [];
   const labels: number[] = [];

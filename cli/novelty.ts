@@ -6,7 +6,7 @@
  * other nine classes as anomalies. `--all` runs the ten classes and reports the mean.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeAnomalyMap, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
+import { imageScores, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { pixelsToInput } from '../src/engine/preprocess';
 import { Student, DEFAULT_EMBED_CHANNELS, DEFAULT_WIDTHS } from '../src/engine/student';
@@ -19,6 +19,8 @@ import { ProgressLine, UserError, choiceOption, intOption, numberOption, parseCl
 import { FASHION_MNIST_CLASSES, indicesOfClass, readFashionMnist } from './lib/fashion-mnist';
 import { loadTeacher } from './lib/model-bundle';
 import type { Teacher } from '../src/engine/teacher';
+import { EVIDENCE_ARGS, EVIDENCE_USAGE, evidenceOptions, evidenceSource, type Evidence } from './lib/evidence';
+import type { FeatureBankOptions } from '../src/engine/feature-bank';
 
 const USAGE = `usage: npm run novelty -- (--class <0-9> | --all) [options]
   --size N          input side, multiple of 32 (default 64; the 28×28 images are upsampled)
@@ -31,6 +33,7 @@ const USAGE = `usage: npm run novelty -- (--class <0-9> | --all) [options]
   --teacher ID      ${TEACHER_IDS.join(' | ')} (default ${DEFAULT_TEACHER})
   --taps NAME       tap set (default: the teacher's default)
   --seed N          seed (default 0)
+${EVIDENCE_USAGE}
   --json            print one JSON object on stdout
   --quiet           no progress output
 ${THREADS_USAGE}`;
@@ -58,7 +61,7 @@ interface ClassResult {
 
 async function runClass(
   c: number, teacher: Teacher, train: Fmnist, test: Fmnist, testIdx: number[],
-  o: { size: number; epochs: number; trainLimit: number; batch: number; lr: number; sigma: number; seed: number; quiet: boolean },
+  o: { size: number; epochs: number; trainLimit: number; batch: number; lr: number; sigma: number; seed: number; quiet: boolean; evidence: Evidence; bankOptions: FeatureBankOptions },
 ): Promise<ClassResult> {
   const trainIdx = indicesOfClass(train.labels, c).slice(0, o.trainLimit);
   const t0 = performance.now();
@@ -73,19 +76,21 @@ async function runClass(
   const t1 = performance.now();
 
   const pipeline = new ReverseDistillationPipeline(teacher, student, o.size, o.sigma);
+  const source = await evidenceSource(o.evidence, pipeline, { count: trainIdx.length, load: (i) => imageAt(train, trainIdx[i], o.size) }, o.bankOptions, o.quiet);
   const scores: number[] = [];
   const chunk = 50;
   const testProgress = new ProgressLine(`class ${c} test`, testIdx.length, process.stderr, o.quiet);
   for (let s = 0; s < testIdx.length; s += chunk) {
     const x = tf.tidy(() => tf.concat(testIdx.slice(s, s + chunk).map((i) => imageAt(test, i, o.size)), 0));
-    const r = pipeline.infer(x);
-    scores.push(...(await r.scores.data()));
-    tf.dispose(x);
-    disposeAnomalyMap(r);
+    const m = source.map(x);
+    const best = imageScores(m);
+    scores.push(...(await best.data()));
+    tf.dispose([x, m, best]);
     testProgress.update(Math.min(testIdx.length, s + chunk));
   }
   testProgress.done();
   const labels = testIdx.map((i) => (test.labels[i] === c ? 0 : 1));
+  source.dispose();
   trainer.dispose();
   student.dispose();
   return {
@@ -105,7 +110,7 @@ async function main(): Promise<void> {
     class: { type: 'string' }, all: { type: 'boolean' }, size: { type: 'string' }, epochs: { type: 'string' },
     'train-limit': { type: 'string' }, 'test-limit': { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
     sigma: { type: 'string' }, teacher: { type: 'string' }, taps: { type: 'string' }, seed: { type: 'string' },
-    json: { type: 'boolean' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    ...EVIDENCE_ARGS, json: { type: 'boolean' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
     console.log(USAGE);
@@ -124,6 +129,7 @@ async function main(): Promise<void> {
     sigma: numberOption(a.sigma, 'sigma', (4 * size) / 256, 0, MAX_MAP_SIGMA),
     seed: intOption(a.seed, 'seed', 0, 0, 2 ** 31 - 1),
     quiet: Boolean(a.quiet),
+    ...evidenceOptions(a),
   };
   const testLimit = intOption(a['test-limit'], 'test-limit', 10000, 10, 10000);
   const teacherId = choiceOption(a.teacher, 'teacher', DEFAULT_TEACHER, TEACHER_IDS);
