@@ -78,6 +78,7 @@ async function benchBackend(backend: NodeBackend, threads: number, profile: bool
     teacher = b.teacher;
     student = b.student;
     sigma = b.meta.map.sigma;
+    b.evidence?.dispose(); // the nearest-neighbour figure below uses a default-sized bank: its cost depends on sizes only
   } else {
     teacher = await loadTeacher(teacherId, undefined);
     const config = defaultStudentConfig(teacher.channels as [number, number, number]);
@@ -134,7 +135,7 @@ async function benchBackend(backend: NodeBackend, threads: number, profile: bool
     tf.dispose(taps);
   }
 
-  // Nearest-neighbour evidence (eval --evidence fused): the bank's distances on the same teacher taps, with a
+  // Nearest-neighbour evidence (the accurate profile, eval --evidence fused): the bank's distances on the same teacher taps, with a
   // default-sized bank of random unit-length embeddings (cost depends on the sizes only, not the values).
   let nnMs: number | null = null;
   if (backend === 'wasm') {
@@ -244,7 +245,7 @@ async function main(): Promise<void> {
   for (const r of report.backends) {
     console.log(`${r.backend.padEnd(8)} ${r.teacher_ms.toFixed(1).padStart(10)} ${r.student_ms.toFixed(1).padStart(11)} ${r.maps_ms.toFixed(1).padStart(8)} ${r.total_ms.toFixed(1).padStart(9)} ${r.train_step_ms === null ? '        -' : r.train_step_ms.toFixed(0).padStart(17)}`);
   }
-  if (primary.nn_evidence_ms !== null) console.log(`nearest-neighbour evidence (eval --evidence fused): +${primary.nn_evidence_ms.toFixed(1)} ms per image`);
+  if (primary.nn_evidence_ms !== null) console.log(`nearest-neighbour evidence (accurate profile): +${primary.nn_evidence_ms.toFixed(1)} ms per image`);
   console.log(`model bytes: teacher ${primary.teacher_bytes}, student ${primary.student_bytes} (${(primary.student_params / 1e6).toFixed(2)} M params, widths ${primary.student_widths})`);
   console.log(`tensors: ${primary.tensors_before} before, ${primary.tensors_after_100} after 100 inferences`);
   if (ref) {

@@ -20,7 +20,7 @@ import { scanMvtecCategory } from './lib/dataset';
 import { readMask, writePng } from './lib/image-io';
 import { readInput } from './lib/training-data';
 import { loadBundle, writeJsonAtomic } from './lib/model-bundle';
-import { EVIDENCE_ARGS, EVIDENCE_USAGE, evidenceOptions, evidenceSource, trainingFiles, type Evidence } from './lib/evidence';
+import { EVIDENCE_ARGS, EVIDENCE_USAGE, evidenceOptions, evidenceSource, fusedSource, trainingFiles, type Evidence } from './lib/evidence';
 
 const USAGE = `usage: npm run eval -- --data <category dir> --model <model dir> [options]
   --out DIR        where eval.json and scores.csv go (default <model>/eval-<category>)
@@ -50,6 +50,8 @@ export interface EvalReport {
   scales: number[];
   views: ViewSet;
   evidence: Evidence;
+  /** Where the bank came from: the model's bundle (accurate profile), the category's training images, or none (rd). */
+  bank_source: 'model' | 'training-images' | null;
   /** fused: the divisors of the two evidences (mean image scores on held-out training images). */
   evidence_scales: { rd: number; nn: number } | null;
   bank_vectors: number;
@@ -78,16 +80,21 @@ async function main(): Promise<void> {
   const category = scanMvtecCategory(path.resolve(a.data), { requireTest: true });
   const modelDir = path.resolve(a.model);
   const backend = await initBackend(backendName, { threads: threadsOption(a.threads) });
-  const { meta, student, teacher } = await loadBundle(modelDir);
+  const { meta, student, teacher, evidence: stored } = await loadBundle(modelDir);
   const sigma = numberOption(a.sigma, 'sigma', meta.map.sigma, 0, MAX_MAP_SIGMA);
   const size = meta.inputSize;
   const scales = scalesOption(a.scales, 'scales', meta.map.scales ?? [1, 2, 3]);
   const views = choiceOption(a.views, 'views', 'none', VIEW_SET_NAMES);
-  const { evidence, bankOptions } = evidenceOptions(a);
-  if (evidence !== 'rd' && views !== 'none') throw new UserError('--views works with --evidence rd only');
+  const parsed = evidenceOptions(a);
+  const { bankOptions } = parsed;
+  // no --evidence: the model's own profile (its stored bank); an explicit choice rebuilds from the training images
+  const useStored = stored !== null && a.evidence === undefined;
+  const evidence: Evidence = useStored ? 'fused' : parsed.evidence;
+  if (evidence !== 'rd' && views !== 'none') throw new UserError('--views works with the rd evidence only (a model of the accurate profile: add --evidence rd)');
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, meta.map.fusion, scales.map((k) => k - 1));
   const outDir = path.resolve(a.out ?? path.join(modelDir, `eval-${category.name}`));
-  const source = evidence === 'rd' ? null : await evidenceSource(evidence, pipeline, trainingFiles(category.train, size), bankOptions, quiet);
+  if (stored && !useStored) stored.dispose();
+  const source = useStored ? fusedSource(pipeline, stored) : evidence === 'rd' ? null : await evidenceSource(evidence, pipeline, trainingFiles(category.train, size), bankOptions, quiet);
 
   const scores: number[] = [];
   const labels: number[] = [];
@@ -156,9 +163,10 @@ async function main(): Promise<void> {
     scales,
     views,
     evidence,
+    bank_source: useStored ? 'model' : source ? 'training-images' : null,
     evidence_scales: evidence === 'fused' && source ? source.scales : null,
     bank_vectors: source?.bankSize ?? 0,
-    bank_dims: source ? bankOptions.projectTo : null,
+    bank_dims: useStored ? (meta.evidence?.bank.projectionSeed === null ? null : (meta.evidence?.bank.dims ?? null)) : source ? bankOptions.projectTo : null,
     input_size: size,
     teacher: `${meta.teacher.id}/${meta.teacher.tapSet}`,
     inference_ms: inferMs / category.test.length,

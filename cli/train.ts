@@ -13,8 +13,10 @@ import type { NamedTensor } from '../src/engine/train';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FUSIONS, Fusion, disposeAnomalyMap, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
+import { FUSIONS, Fusion, imageScores, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
+import type { TapSource } from '../src/engine/evidence';
 import { LOSS_FORMS, LossForm } from '../src/engine/loss';
+import { PROFILES, type Profile } from '../src/engine/model-meta';
 import { buildModelMeta, heldOutCalibrationFields } from '../src/engine/bundle-contract';
 import { ReverseDistillationPipeline } from '../src/engine/pipeline';
 import { validateInputSize } from '../src/engine/preprocess';
@@ -28,7 +30,8 @@ import {
 } from './lib/cli-support';
 import { datasetFingerprint, evenlySpaced, scanMvtecCategory } from './lib/dataset';
 import { loadCheckpoint, loadTeacher, saveBundle, saveCheckpoint, writeJsonAtomic } from './lib/model-bundle';
-import { buildFeatureCache, readInput } from './lib/training-data';
+import { tapsOf, trainingEvidence, trainingFiles } from './lib/evidence';
+import { buildFeatureCache } from './lib/training-data';
 
 const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [options]
   --epochs N        epochs (default ${DEFAULT_TRAIN_CONFIG.epochs})
@@ -47,6 +50,8 @@ const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [
   --limit N         use only N training images, evenly spaced over the sorted names
   --calibration C   held-out (default: every 5th image is not trained on and sets the threshold, as in the
                     browser) | training (train on every image; optimistic threshold from their own scores)
+  --profile P       fast (default: RD's map alone) | accurate (RD's map fused with the teacher's nearest-
+                    neighbour evidence; stores a 20000-vector bank, bank.bin, ≈ 2.4× the inference time)
   --resume          continue from <out>/checkpoint
   --backend B       wasm | cpu (default wasm)
   --quiet           no progress output
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
     data: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
     lr: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, teacher: { type: 'string' },
     taps: { type: 'string' }, loss: { type: 'string' }, widths: { type: 'string' }, embed: { type: 'string' },
-    sigma: { type: 'string' }, fusion: { type: 'string' }, 'map-scales': { type: 'string' }, limit: { type: 'string' }, calibration: { type: 'string' }, resume: { type: 'boolean' },
+    sigma: { type: 'string' }, fusion: { type: 'string' }, 'map-scales': { type: 'string' }, limit: { type: 'string' }, calibration: { type: 'string' }, profile: { type: 'string' }, resume: { type: 'boolean' },
     backend: { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
   }, USAGE);
   if (a.help) {
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
   const mapScales = scalesOption(a['map-scales'], 'map-scales', [2, 3]);
   const limit = intOption(a.limit, 'limit', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
   const calibration = choiceOption(a.calibration, 'calibration', 'held-out', ['held-out', 'training'] as const);
+  const profile = choiceOption<Profile>(a.profile, 'profile', 'fast', PROFILES);
   const backendName = choiceOption(a.backend, 'backend', 'wasm', ['wasm', 'cpu'] as const);
   const quiet = Boolean(a.quiet);
   const log = (s: string) => {
@@ -182,29 +188,31 @@ async function main(): Promise<void> {
   const minutes = (performance.now() - t0) / 60000;
 
   // Calibration: image scores of the training images under the final weights, from the cached teacher
-  // features (no second decode or teacher pass), and of the held-out images.
+  // features (no second decode or teacher pass), and of the held-out images — of the fused map for the
+  // accurate profile, whose bank and divisors come first.
   const pipeline = new ReverseDistillationPipeline(teacher, student, size, sigma, fusion, mapScales.map((k) => k - 1));
+  const trained: TapSource = { count: files.length, taps: async (i) => cache.batch([i]) };
+  const heldOut = tapsOf(pipeline, trainingFiles(heldOutFiles, size), heldOutFiles.map((_, i) => i));
+  const evidence = profile === 'accurate' ? await trainingEvidence(pipeline, trained, heldOut, quiet) : null;
+  const scoreOf = async (taps: tf.Tensor4D[]): Promise<number> => {
+    const s = tf.tidy(() => (evidence ? imageScores(evidence.mapFromTaps(pipeline, taps)) : pipeline.inferFromFeatures(taps).scores));
+    const v = (await s.data())[0];
+    tf.dispose([s, ...taps]);
+    return v;
+  };
   const scores: number[] = [];
   const heldOutScores: number[] = [];
   const calib = new ProgressLine('calibrate', files.length + heldOutFiles.length, process.stderr, quiet);
-  const scoreOf = async (r: ReturnType<typeof pipeline.infer>): Promise<number> => {
-    const s = (await r.scores.data())[0];
-    disposeAnomalyMap(r);
-    return s;
-  };
   for (let i = 0; i < files.length; i++) {
-    const taps = cache.batch([i]);
-    scores.push(await scoreOf(pipeline.inferFromFeatures(taps)));
-    tf.dispose(taps);
+    scores.push(await scoreOf(await trained.taps(i)));
     calib.update(i + 1);
   }
-  for (const file of heldOutFiles) {
-    const x = await readInput(file, size);
-    heldOutScores.push(await scoreOf(pipeline.infer(x)));
-    x.dispose();
+  for (let i = 0; i < heldOut.count; i++) {
+    heldOutScores.push(await scoreOf(await heldOut.taps(i)));
     calib.update(scores.length + heldOutScores.length);
   }
   calib.done();
+  const stored = evidence ? await evidence.stored() : null;
   const meta = buildModelMeta({
     teacher: { id: teacherId, tapSet: teacher.tapSet, taps },
     student: studentConfig,
@@ -216,13 +224,14 @@ async function main(): Promise<void> {
     training: { config: trainConfig, losses: trainer.state.losses, minutes: (resumeState?.minutes ?? 0) + minutes, backend },
     dataset: { name: category.name, fingerprint, trainImages: files.length },
   });
-  await saveBundle(outDir, student, meta);
+  await saveBundle(outDir, student, stored ? { ...meta, evidence: stored.meta } : meta, stored?.vectors);
   await writeJsonAtomic(path.join(outDir, 'train-scores.json'), {
     files: files.map((f) => path.relative(category.root, f)), scores,
     heldOutFiles: heldOutFiles.map((f) => path.relative(category.root, f)), heldOutScores,
   });
   log(`done in ${formatSeconds(minutes * 60)}; final loss ${trainer.state.losses.at(-1)?.toFixed(4)}; model written to ${outDir}`);
   trainer.dispose();
+  evidence?.dispose();
   student.dispose();
   teacher.dispose();
 }

@@ -7,8 +7,9 @@
  * divisors: the mean image score of each evidence on them. Only training images enter either choice.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FEATURE_BANK_DEFAULTS, FeatureBank, fuseEvidence, patchEmbeddings, type FeatureBankOptions } from '../../src/engine/feature-bank';
-import { disposeAnomalyMap, imageScores } from '../../src/engine/anomaly-map';
+import { disposeAnomalyMap } from '../../src/engine/anomaly-map';
+import { FusedEvidence, GRID_STRIDE, buildBank, type TapSource } from '../../src/engine/evidence';
+import { FEATURE_BANK_DEFAULTS, type FeatureBankOptions } from '../../src/engine/feature-bank';
 import type { ReverseDistillationPipeline } from '../../src/engine/pipeline';
 import { holdOutSplit } from '../../src/metrics';
 import { ProgressLine, UserError, choiceOption, intOption } from './cli-support';
@@ -20,9 +21,10 @@ export type Evidence = (typeof EVIDENCE_NAMES)[number];
 /** The options eval and novelty share (parseArgs config, usage lines, parsing). */
 export const EVIDENCE_ARGS = { evidence: { type: 'string' }, 'bank-vectors': { type: 'string' }, 'bank-dims': { type: 'string' } } as const;
 
-export const EVIDENCE_USAGE = `  --evidence E     ${EVIDENCE_NAMES.join(' | ')} (default rd: the model's map; nn: training-free nearest-neighbour
-                   distance of the teacher's taps to 4/5 of the training images; fused: both, each divided by
-                   its mean image score on the other 1/5)
+export const EVIDENCE_USAGE = `  --evidence E     ${EVIDENCE_NAMES.join(' | ')} (rd: the model's map; nn: training-free nearest-neighbour distance
+                   of the teacher's taps to 4/5 of the training images; fused: both, each divided by its mean
+                   image score on the other 1/5. Default: eval — the model's profile (fused with the bank it
+                   stores when trained with --profile accurate, else rd); novelty — rd)
   --bank-vectors N nn/fused: most bank vectors, a seeded random subset (default ${FEATURE_BANK_DEFAULTS.maxVectors})
   --bank-dims D    nn/fused: random projection of the embeddings (912 dims for MobileNetV2) to D dims
                    (default ${FEATURE_BANK_DEFAULTS.projectTo}; 0 = none)`;
@@ -38,9 +40,6 @@ export function evidenceOptions(a: { evidence?: string; 'bank-vectors'?: string;
   };
 }
 
-/** The embedding grid: stride 8 of the input, as the probe and the RD map's middle scale. */
-const GRID_STRIDE = 8;
-
 export interface EvidenceSource {
   /** [N, S, S, 3] → smoothed maps [N, S, S] of the chosen evidence. The caller disposes them. */
   map(x: tf.Tensor4D): tf.Tensor3D;
@@ -50,31 +49,11 @@ export interface EvidenceSource {
   dispose(): void;
 }
 
-function meanScore(maps: tf.Tensor3D[]): number {
-  const s = tf.tidy(() => tf.mean(tf.concat(maps.map((m) => imageScores(m)))));
-  const v = s.dataSync()[0];
-  s.dispose();
-  return v;
-}
-
 function rdMap(pipeline: ReverseDistillationPipeline, x: tf.Tensor4D): tf.Tensor3D {
   const r = pipeline.infer(x);
   const map = r.map.clone();
   disposeAnomalyMap(r);
   return map;
-}
-
-/** RD's map and the nearest-neighbour map from one teacher pass. The caller disposes both. */
-function bothMaps(pipeline: ReverseDistillationPipeline, bank: FeatureBank, grid: number, x: tf.Tensor4D): { rd: tf.Tensor3D; nn: tf.Tensor3D } {
-  const taps = pipeline.teacher.features(x);
-  try {
-    const r = pipeline.inferFromFeatures(taps, pipeline.sigma, x.shape[1], x.shape[2]);
-    const rd = r.map.clone();
-    disposeAnomalyMap(r);
-    return { rd, nn: bank.map(taps, grid, x.shape[1], x.shape[2], pipeline.sigma) };
-  } finally {
-    tf.dispose(taps);
-  }
 }
 
 /** The training images of a category on disk, as evidenceSource reads them. */
@@ -88,56 +67,83 @@ export interface TrainingImages {
   load(i: number): Promise<tf.Tensor4D> | tf.Tensor4D;
 }
 
+/** The teacher's taps of some of the training images (by index), decoded one at a time. */
+export function tapsOf(pipeline: ReverseDistillationPipeline, images: TrainingImages, indices: readonly number[]): TapSource {
+  return {
+    count: indices.length,
+    taps: async (i) => {
+      const x = await images.load(indices[i]);
+      try {
+        return pipeline.teacher.features(x);
+      } finally {
+        x.dispose();
+      }
+    },
+  };
+}
+
+/** The fused evidence of the accurate profile: bank from `bank`, divisors from `heldOut` (train and eval share it). */
+export async function fusedEvidence(pipeline: ReverseDistillationPipeline, bank: TapSource, heldOut: TapSource, bankOptions: FeatureBankOptions, quiet: boolean): Promise<FusedEvidence> {
+  const progress = new ProgressLine('feature bank', bank.count + heldOut.count, process.stderr, quiet);
+  let done = 0;
+  const tick = () => progress.update(++done);
+  const built = await buildBank(bank, pipeline.inputSize, bankOptions, tick);
+  try {
+    const evidence = await FusedEvidence.calibrate(pipeline, built, heldOut, tick);
+    progress.done(`(${built.size} vectors of ${built.layout.sourceDims} → ${built.layout.dims} dims)`);
+    return evidence;
+  } catch (e) {
+    built.dispose();
+    throw e;
+  }
+}
+
+/**
+ * train --profile accurate: the bank holds the images the student was trained on and the held-out images
+ * set the divisors; with no held-out images (--calibration training) every 5th training image sets them
+ * and the bank holds the others.
+ */
+export async function trainingEvidence(pipeline: ReverseDistillationPipeline, trained: TapSource, heldOut: TapSource, quiet: boolean): Promise<FusedEvidence> {
+  if (heldOut.count > 0) return fusedEvidence(pipeline, trained, heldOut, FEATURE_BANK_DEFAULTS, quiet);
+  const split = holdOutSplit(trained.count);
+  if (split.heldOut.length === 0) {
+    throw new UserError(`--profile accurate needs at least 5 training images (every 5th scales the two evidences); ${trained.count} found`);
+  }
+  const pick = (idx: readonly number[]): TapSource => ({ count: idx.length, taps: (i) => trained.taps(idx[i]) });
+  return fusedEvidence(pipeline, pick(split.train), pick(split.heldOut), FEATURE_BANK_DEFAULTS, quiet);
+}
+
+/** A model's fused evidence as a source (stored in its bundle, or built by fusedEvidence); disposes it with the source. */
+export function fusedSource(pipeline: ReverseDistillationPipeline, evidence: FusedEvidence): EvidenceSource {
+  return { map: (x) => evidence.map(pipeline, x), scales: { rd: evidence.rdScale, nn: evidence.nnScale }, bankSize: evidence.bankSize, dispose: () => evidence.dispose() };
+}
+
+/**
+ * The evidence eval and novelty measure, built from the category's training images: the bank holds 4 of
+ * every 5 (holdOutSplit), the 5th sets fused's divisors.
+ */
 export async function evidenceSource(evidence: Evidence, pipeline: ReverseDistillationPipeline, train: TrainingImages, bankOptions: FeatureBankOptions, quiet: boolean): Promise<EvidenceSource> {
-  const size = pipeline.inputSize;
   if (evidence === 'rd') return { map: (x) => rdMap(pipeline, x), scales: { rd: 1, nn: 1 }, bankSize: 0, dispose: () => {} };
-  const grid = size / GRID_STRIDE;
   const split = holdOutSplit(train.count);
-  if (evidence === 'fused' && split.heldOut.length === 0) {
-    throw new UserError(`--evidence fused needs at least 5 training images (every 5th scales the two evidences); ${train.count} found`);
-  }
-  const embeddings: Float32Array[] = [];
-  let dim = 0;
-  const progress = new ProgressLine('feature bank', train.count, process.stderr, quiet);
-  for (const i of split.train) {
-    const x = await train.load(i);
-    const e = tf.tidy(() => {
-      const taps = pipeline.teacher.features(x);
-      return patchEmbeddings(taps, grid);
-    });
-    dim = e.shape[2];
-    embeddings.push((await e.data()) as Float32Array);
-    tf.dispose([x, e]);
-    progress.update(embeddings.length);
-  }
-  const bank = FeatureBank.fromEmbeddings(embeddings, dim, bankOptions);
-  let scales = { rd: 1, nn: 1 };
   if (evidence === 'fused') {
-    const rd: tf.Tensor3D[] = [];
-    const nn: tf.Tensor3D[] = [];
-    for (const i of split.heldOut) {
-      const x = await train.load(i);
-      const m = bothMaps(pipeline, bank, grid, x);
-      rd.push(m.rd);
-      nn.push(m.nn);
-      x.dispose();
-      progress.update(embeddings.length + rd.length);
+    if (split.heldOut.length === 0) {
+      throw new UserError(`--evidence fused needs at least 5 training images (every 5th scales the two evidences); ${train.count} found`);
     }
-    scales = { rd: meanScore(rd), nn: meanScore(nn) };
-    tf.dispose([...rd, ...nn]);
+    return fusedSource(pipeline, await fusedEvidence(pipeline, tapsOf(pipeline, train, split.train), tapsOf(pipeline, train, split.heldOut), bankOptions, quiet));
   }
-  progress.done(`(${bank.size} vectors of ${dim})`);
+  // nn alone: the bank only, and no student pass
+  const progress = new ProgressLine('feature bank', split.train.length, process.stderr, quiet);
+  let done = 0;
+  const bank = await buildBank(tapsOf(pipeline, train, split.train), pipeline.inputSize, bankOptions, () => progress.update(++done));
+  progress.done(`(${bank.size} vectors)`);
+  const size = pipeline.inputSize;
   const map = (x: tf.Tensor4D): tf.Tensor3D => {
-    const m = bothMaps(pipeline, bank, grid, x);
-    if (evidence === 'nn') {
-      m.rd.dispose(); // the student's pass is wasted here: nn is a reference row, not a mode to run fast
-      return m.nn;
-    }
+    const taps = pipeline.teacher.features(x);
     try {
-      return fuseEvidence(m.rd, m.nn, scales.rd, scales.nn);
+      return bank.map(taps, size / GRID_STRIDE, size, size, pipeline.sigma);
     } finally {
-      tf.dispose([m.rd, m.nn]);
+      tf.dispose(taps);
     }
   };
-  return { map, scales, bankSize: bank.size, dispose: () => bank.dispose() };
+  return { map, scales: { rd: 1, nn: 1 }, bankSize: bank.size, dispose: () => bank.dispose() };
 }

@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkBundle, parseModelMeta } from '../../src/engine/bundle-contract';
+import { FusedEvidence } from '../../src/engine/evidence';
 import type { ModelMeta } from '../../src/engine/model-meta';
 import { Student } from '../../src/engine/student';
 import { Teacher, TeacherMeta } from '../../src/engine/teacher';
@@ -75,8 +76,16 @@ export async function loadStudentWeights(dir: string): Promise<Student> {
   }
 }
 
-export async function saveBundle(dir: string, student: Student, meta: ModelMeta): Promise<void> {
+/** The accurate profile's bank file beside the weights (meta.evidence describes it). */
+export const BANK_FILE = 'bank.bin';
+
+/** Writes the bundle; `bank`: the vectors of meta.evidence (accurate profile). A stale bank.bin is removed. */
+export async function saveBundle(dir: string, student: Student, meta: ModelMeta, bank?: Float32Array): Promise<void> {
+  if (Boolean(meta.evidence) !== Boolean(bank)) throw new Error('saveBundle: meta.evidence and the bank vectors go together');
   await saveStudentWeights(dir, student);
+  const bankFile = path.join(dir, BANK_FILE);
+  if (bank) await writeFile(bankFile, new Uint8Array(bank.buffer, bank.byteOffset, bank.byteLength));
+  else await rm(bankFile, { force: true });
   await writeJsonAtomic(path.join(dir, 'meta.json'), meta);
 }
 
@@ -84,6 +93,26 @@ export interface LoadedBundle {
   meta: ModelMeta;
   student: Student;
   teacher: Teacher;
+  /** The stored nearest-neighbour evidence of a model of the accurate profile; null for the fast one. */
+  evidence: FusedEvidence | null;
+}
+
+async function loadEvidence(dir: string, meta: ModelMeta): Promise<FusedEvidence | null> {
+  if (!meta.evidence) return null;
+  const file = path.join(dir, BANK_FILE);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    throw new UserError(`model ${dir}: meta.json describes a nearest-neighbour bank, but ${BANK_FILE} is missing`);
+  }
+  if (bytes.byteLength !== meta.evidence.bytes) throw new UserError(`model ${dir}: ${BANK_FILE} has ${bytes.byteLength} bytes, meta.json describes ${meta.evidence.bytes}`);
+  const vectors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  try {
+    return FusedEvidence.fromStored(meta.evidence, vectors);
+  } catch (e) {
+    throw new UserError(`model ${dir}: ${(e as Error).message}`);
+  }
 }
 
 /** Loads a bundle and its teacher; refuses a bundle whose meta does not fit the converted teacher. */
@@ -102,8 +131,15 @@ export async function loadBundle(dir: string, teacherRoot = TEACHER_ROOT): Promi
     student.dispose();
     throw new UserError(`model ${dir}: ${misfit}`);
   }
+  let evidence: FusedEvidence | null;
+  try {
+    evidence = await loadEvidence(dir, meta);
+  } catch (e) {
+    student.dispose();
+    throw e;
+  }
   const teacher = await loadTeacher(meta.teacher.id, meta.teacher.tapSet, teacherRoot);
-  return { meta, student, teacher };
+  return { meta, student, teacher, evidence };
 }
 
 /** Checkpoint = student weights + Adam state + trainer state, written to a temp folder then swapped in. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../cli/lib/backend';
-import { FeatureBank, fuseEvidence, patchEmbeddings } from './feature-bank';
+import { FeatureBank, patchEmbeddings } from './feature-bank';
 import { SeededRandom } from './random';
 
 function randomRows(n: number, dim: number, seed: number): Float32Array {
@@ -115,14 +115,5 @@ describe('feature bank (nearest-neighbour evidence)', () => {
     q.dispose();
     exact.dispose();
     projected.dispose();
-  });
-
-  it('fuses two evidences, each divided by its own scale', async () => {
-    const rd = tf.tensor3d([[[0.2, 0.4]]]);
-    const nn = tf.tensor3d([[[1, 3]]]);
-    const f = fuseEvidence(rd, nn, 0.2, 2);
-    expect(Array.from(await f.data())).toEqual([expect.closeTo(1.5, 6), expect.closeTo(3.5, 6)]);
-    expect(() => fuseEvidence(rd, nn, 0, 1)).toThrow(/scales/);
-    tf.dispose([rd, nn, f]);
   });
 });

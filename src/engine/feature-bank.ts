@@ -2,8 +2,8 @@
  * Nearest-neighbour evidence from the teacher's own taps (PatchCore-like, training-free), to fuse with the
  * reverse-distillation map. RD scores a place by how badly the student reconstructs the teacher there;
  * this scores it by how far the teacher's features are from every place of the training images. The two
- * fail differently: the student's noise is not where the bank is sparse, so their sum (each divided by its
- * typical value on held-out training images) keeps what both agree on (README, ablation).
+ * fail differently: the student's noise is not where the bank is sparse, so their sum (evidence.ts) keeps what
+ * both agree on (README, ablation).
  *
  * Embedding (as in `../shared/notes/teacher-probe.md`): each tap 3×3 average-pooled, resampled to one grid
  * (stride 8), L2-normalised per tap, concatenated. The bank is a seeded random subset of the training
@@ -52,14 +52,33 @@ function projectionMatrix(dim: number, d: number, seed: number): tf.Tensor2D {
 /** Bank vectors compared per matMul: bounds the [places × chunk] distance block. */
 const CHUNK = 4096;
 
+/** What a stored bank is (meta.json of a bundle of the accurate profile; the vectors are in bank.bin). */
+export interface BankLayout {
+  vectors: number;
+  /** Dimensions of the stored (projected) vectors. */
+  dims: number;
+  /** Dimensions of the embeddings before projection (= dims without projection). */
+  sourceDims: number;
+  /** Seed of the Gaussian projection matrix, which is regenerated rather than stored; null = no projection. */
+  projectionSeed: number | null;
+}
+
+/** Rows v [n, d] → (−2·v, |v|²) [n, d + 1], the form nearest() multiplies with. */
+function augment(v: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.concat([tf.mul(v, -2), tf.sum(tf.square(v), 1, true)], 1));
+}
+
 export class FeatureBank {
   private constructor(
     /** Per chunk [n, d + 1]: rows (−2·b, |b|²), so that [q, 1]·rowᵀ = |b|² − 2 q·b in one matMul. */
     private readonly chunks: tf.Tensor2D[],
     private readonly projection: tf.Tensor2D | null,
-    readonly size: number,
-    readonly dim: number,
+    readonly layout: BankLayout,
   ) {}
+
+  get size(): number {
+    return this.layout.vectors;
+  }
 
   /**
    * @param embeddings per training image [P, C] (row-major Float32Array), all of one C.
@@ -83,17 +102,46 @@ export class FeatureBank {
       }
       base += n;
     }
-    const projection = opts.projectTo === null || opts.projectTo >= dim ? null : projectionMatrix(dim, opts.projectTo, opts.seed);
+    const target = opts.projectTo;
+    const projected = target !== null && target < dim;
+    const projection = projected ? projectionMatrix(dim, target, opts.seed) : null;
     const chunks = [];
     for (let s = 0; s < keep; s += CHUNK) {
       const n = Math.min(CHUNK, keep - s);
-      chunks.push(tf.tidy((): tf.Tensor2D => {
+      chunks.push(tf.tidy(() => {
         const raw = tf.tensor2d(rows.subarray(s * dim, (s + n) * dim), [n, dim]);
-        const v = projection ? tf.matMul(raw, projection) : raw;
-        return tf.concat([tf.mul(v, -2), tf.sum(tf.square(v), 1, true)], 1);
+        return augment(projection ? tf.matMul(raw, projection) : raw);
       }));
     }
-    return new FeatureBank(chunks, projection, keep, dim);
+    const layout = { vectors: keep, dims: projected ? target : dim, sourceDims: dim, projectionSeed: projected ? opts.seed : null };
+    return new FeatureBank(chunks, projection, layout);
+  }
+
+  /** The bank that `vectors()` of a bank with this layout returned (a bundle's bank.bin). */
+  static fromVectors(vectors: Float32Array, layout: BankLayout): FeatureBank {
+    const { vectors: n, dims, sourceDims, projectionSeed } = layout;
+    if (!(n >= 1) || vectors.length !== n * dims) throw new Error(`feature bank: ${vectors.length} values do not hold ${n} vectors of ${dims}`);
+    const chunks = [];
+    for (let s = 0; s < n; s += CHUNK) {
+      const m = Math.min(CHUNK, n - s);
+      chunks.push(tf.tidy(() => augment(tf.tensor2d(vectors.subarray(s * dims, (s + m) * dims), [m, dims]))));
+    }
+    const projection = projectionSeed === null ? null : projectionMatrix(sourceDims, dims, projectionSeed);
+    return new FeatureBank(chunks, projection, { ...layout });
+  }
+
+  /** The (projected) bank vectors [size, dims], row-major: what a bundle stores. */
+  async vectors(): Promise<Float32Array> {
+    const { dims } = this.layout;
+    const out = new Float32Array(this.size * dims);
+    let at = 0;
+    for (const c of this.chunks) {
+      const v = tf.tidy(() => tf.mul(tf.slice(c, [0, 0], [-1, dims]), -0.5)); // exact: −2 and −½ are powers of two
+      out.set(await v.data(), at);
+      at += v.size;
+      v.dispose();
+    }
+    return out;
   }
 
   /** queries [P, C] (unprojected) → distance of each to its nearest bank vector [P]. */
@@ -122,14 +170,4 @@ export class FeatureBank {
     tf.dispose(this.chunks);
     this.projection?.dispose();
   }
-}
-
-/**
- * fused = rd / rdScale + nn / nnScale: each evidence divided by its typical image score on held-out training
- * images (images the bank does not hold, so their nearest-neighbour distances are honest), so neither unit
- * dominates. Image score = max of the fused map, as for one map.
- */
-export function fuseEvidence(rd: tf.Tensor3D, nn: tf.Tensor3D, rdScale: number, nnScale: number): tf.Tensor3D {
-  if (!(rdScale > 0) || !(nnScale > 0)) throw new Error(`evidence fusion: scales must be > 0, got ${rdScale}, ${nnScale}`);
-  return tf.tidy(() => tf.add(tf.div(rd, rdScale), tf.div(nn, nnScale)) as tf.Tensor3D);
 }

@@ -3,6 +3,7 @@
  * and to check that a bundle fits the teacher it is about to run with.
  */
 import { FUSIONS, type Fusion } from './fusion';
+import type { BankLayout } from './feature-bank';
 import type { LossForm } from './loss';
 import type { StudentConfig } from './student';
 
@@ -42,6 +43,43 @@ export interface ScoreCalibration extends ScoreStats {
   optimistic?: boolean;
 }
 
+/**
+ * The two profiles of a model (README, ablation): fast = RD's map alone; accurate = RD's map fused with the
+ * teacher's nearest-neighbour evidence, which needs the bank stored beside the weights (≈ 2.4× the
+ * inference time). Free of tfjs, as the page lists them.
+ */
+export const PROFILES = ['fast', 'accurate'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** The bank of the accurate profile (bank.bin) and the divisors of fused = rd / rdScale + nn / nnScale. */
+export interface EvidenceMeta {
+  kind: 'fused';
+  rdScale: number;
+  nnScale: number;
+  /** The embedding grid's stride in input pixels (the bank's vectors are places of that grid). */
+  gridStride: number;
+  bank: BankLayout;
+  /** Size of bank.bin (float32 vectors). */
+  bytes: number;
+}
+
+/** Bytes of the bank file a layout describes (float32). */
+export function bankBytes(layout: BankLayout): number {
+  return layout.vectors * layout.dims * 4;
+}
+
+function evidenceProblem(e: Partial<EvidenceMeta>): string | null {
+  if (e.kind !== 'fused') return `unknown evidence kind "${String(e.kind)}" (known: fused)`;
+  if (!(Number(e.rdScale) > 0) || !(Number(e.nnScale) > 0)) return 'evidence rdScale and nnScale must be > 0';
+  if (!Number.isInteger(e.gridStride) || Number(e.gridStride) < 1) return 'evidence gridStride must be a positive integer';
+  const b = e.bank;
+  const positive = (v: unknown) => Number.isInteger(v) && Number(v) >= 1;
+  if (!b || !positive(b.vectors) || !positive(b.dims) || !positive(b.sourceDims) || b.dims > b.sourceDims) return 'evidence bank layout is incomplete';
+  if (b.projectionSeed !== null && !Number.isInteger(b.projectionSeed)) return 'evidence bank projectionSeed must be an integer or null';
+  if (e.bytes !== bankBytes(b)) return `evidence bytes ${String(e.bytes)} ≠ ${bankBytes(b)} for ${b.vectors} vectors of ${b.dims}`;
+  return null;
+}
+
 export interface ModelMeta {
   formatVersion: typeof MODEL_FORMAT_VERSION;
   kind: 'rd4ad-student';
@@ -77,6 +115,8 @@ export interface ModelMeta {
   };
   /** The model's name in the app's library when the app exported it (absent in CLI bundles): an import takes it. */
   name?: string;
+  /** Present on models of the accurate profile: the nearest-neighbour bank (bank.bin) fused with RD's map. */
+  evidence?: EvidenceMeta;
   /** How weights.bin is stored (absent = float32), and its size in bytes. */
   weights?: { quantization: string; bytes: number };
   createdAt: string;
@@ -108,5 +148,9 @@ export function validateModelMeta(meta: unknown): ModelMeta {
   }
   if (!m.student || !m.map || typeof m.inputSize !== 'number') throw new Error('meta.json: student, map and inputSize are required');
   if (!FUSIONS.includes(m.map.fusion)) throw new Error(`meta.json: unknown map fusion "${String(m.map.fusion)}" (known: ${FUSIONS.join(', ')})`);
+  if (m.evidence !== undefined) {
+    const why = evidenceProblem(m.evidence);
+    if (why) throw new Error(`meta.json: ${why}`);
+  }
   return m as ModelMeta;
 }

@@ -114,7 +114,7 @@ export class ActiveModel {
     if (!teacherMeta || typeof teacherMeta !== 'object' || !teacherMeta.tapSets) {
       throw new InferenceError('model', `teacher files corrupt: ${teacherFolder}/meta.json has no tap sets`);
     }
-    const mismatch = checkBundle({ meta, teacher: teacherMeta });
+    const mismatch = checkBundle({ meta, teacher: teacherMeta, evidenceSupported: false });
     if (mismatch) throw new InferenceError('model', `model "${modelId}" does not fit the teacher in ${teacherFolder}: ${mismatch}`);
 
     let student: Student | null = null;

@@ -198,6 +198,9 @@ describe('InferenceService (Node, wasm backend)', () => {
     await addBundle('bad-size', 'expand', 1, (m) => {
       m.inputSize = 100;
     });
+    await addBundle('accurate', 'expand', 1, (m) => {
+      m.evidence = { kind: 'fused', rdScale: 0.3, nnScale: 0.5, gridStride: 8, bank: { vectors: 10, dims: 4, sourceDims: 912, projectionSeed: 0 }, bytes: 160 };
+    });
     const s = service();
     await s.loadModel('a', src('/models/students/a'), TEACHER_URL);
     const base = tf.memory().numTensors;
@@ -207,6 +210,7 @@ describe('InferenceService (Node, wasm backend)', () => {
       ['wrong-tapset', /needs tap set "deep", which teacher "mobilenet_v2" does not have/],
       ['bad-version', /format version 9/],
       ['bad-size', /input size must be a multiple of 32/],
+      ['accurate', /accurate profile .* which the app does not run yet/],
       ['nowhere', /model files missing: \/models\/students\/nowhere\/meta\.json \(404\)/],
     ];
     for (const [id, message] of cases) {
