@@ -1,9 +1,9 @@
 /**
- * `npm run train -- --profile accurate` stores the nearest-neighbour bank (bank.bin + meta.evidence) and
+ * `npm run train -- --profile accurate` stores the nearest-neighbour bank (a weights entry + meta.evidence) and
  * calibrates the threshold on the fused map; `npm run eval` then uses that stored bank by default.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ModelMeta } from '../src/engine/model-meta';
@@ -41,7 +41,10 @@ describe('accurate profile (stored nearest-neighbour evidence)', () => {
     const e = meta.evidence;
     expect(e?.kind).toBe('fused');
     expect(e?.bank.vectors).toBe(5 * (64 / 8) ** 2); // 5 trained images × an 8×8 grid
-    expect(statSync(path.join(model, 'bank.bin')).size).toBe(e?.bytes);
+    // the bank is one more entry of the weights manifest: [vectors, 128 projected dims]
+    const manifest = JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
+    expect(manifest.weightsManifest[0].weights.find((w) => w.name === 'evidence/bank')?.shape).toEqual([e?.bank.vectors, 128]);
+    expect(e?.bank).toMatchObject({ dims: 128, sourceDims: 912, projectionSeed: 0 });
     expect(e?.rdScale).toBeGreaterThan(0);
     expect(e?.nnScale).toBeGreaterThan(0);
     const s = JSON.parse(readFileSync(path.join(model, 'train-scores.json'), 'utf8')) as { scores: number[]; heldOutScores: number[] };
@@ -63,11 +66,11 @@ describe('accurate profile (stored nearest-neighbour evidence)', () => {
     expect(rd.bank_source).toBeNull();
   });
 
-  it('a bundle whose bank.bin is missing is refused with a reason', () => {
-    rmSync(path.join(model, 'bank.bin'));
+  it('a bundle whose meta.json and weights disagree about the bank is refused with a reason', () => {
+    const { evidence: _dropped, ...plain } = meta;
+    writeFileSync(path.join(model, 'meta.json'), JSON.stringify(plain));
     const r = runCli('eval.ts', ['--data', path.join(dir, 'cat'), '--model', model, '--quiet', '--threads', '1']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/bank\.bin is missing/);
-    expect(existsSync(path.join(model, 'meta.json'))).toBe(true);
+    expect(r.stderr).toMatch(/the weights hold a nearest-neighbour bank \(evidence\/bank\), which meta\.json does not describe/);
   });
 });

@@ -13,7 +13,7 @@ import { FusedEvidence } from '../../src/engine/evidence';
 import type { ModelMeta } from '../../src/engine/model-meta';
 import { Student } from '../../src/engine/student';
 import { Teacher, TeacherMeta } from '../../src/engine/teacher';
-import { studentFromArtifacts, studentToArtifacts, weightDataToArrayBuffer } from '../../src/engine/weights-io';
+import { bankFromArtifacts, studentFromArtifacts, studentToArtifacts, weightDataToArrayBuffer } from '../../src/engine/weights-io';
 import { UserError } from './cli-support';
 import { fileSystemHandler } from './file-io';
 
@@ -56,19 +56,22 @@ export async function loadTeacher(id: string, tapSet: string | undefined, root =
   return Teacher.load(fileSystemHandler(path.join(root, id)), meta, tapSet ?? meta.defaultTapSet);
 }
 
-export async function saveStudentWeights(dir: string, student: Student): Promise<void> {
+/** Writes model.json + weights.bin; `bank`: the accurate profile's bank, one more weights entry. */
+export async function saveStudentWeights(dir: string, student: Student, bank?: { vectors: Float32Array; shape: [number, number] }): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await fileSystemHandler(dir).save(await studentToArtifacts(student));
+  await fileSystemHandler(dir).save(await studentToArtifacts(student, bank));
 }
 
-export async function loadStudentWeights(dir: string): Promise<Student> {
+async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   if (!existsSync(path.join(dir, 'model.json'))) throw new UserError(`no model.json in ${dir}`);
-  let artifacts: tf.io.ModelArtifacts;
   try {
-    artifacts = await fileSystemHandler(dir).load!();
+    return await fileSystemHandler(dir).load!();
   } catch (e) {
     throw new UserError(`cannot read the student weights in ${dir}: ${(e as Error).message}`);
   }
+}
+
+function studentOf(dir: string, artifacts: tf.io.ModelArtifacts): Student {
   try {
     return studentFromArtifacts(artifacts);
   } catch (e) {
@@ -76,16 +79,15 @@ export async function loadStudentWeights(dir: string): Promise<Student> {
   }
 }
 
-/** The accurate profile's bank file beside the weights (meta.evidence describes it). */
-export const BANK_FILE = 'bank.bin';
+export async function loadStudentWeights(dir: string): Promise<Student> {
+  return studentOf(dir, await readArtifacts(dir));
+}
 
-/** Writes the bundle; `bank`: the vectors of meta.evidence (accurate profile). A stale bank.bin is removed. */
+/** Writes the bundle; meta.evidence (accurate profile) comes with the bank's vectors, stored in weights.bin. */
 export async function saveBundle(dir: string, student: Student, meta: ModelMeta, bank?: Float32Array): Promise<void> {
-  if (Boolean(meta.evidence) !== Boolean(bank)) throw new Error('saveBundle: meta.evidence and the bank vectors go together');
-  await saveStudentWeights(dir, student);
-  const bankFile = path.join(dir, BANK_FILE);
-  if (bank) await writeFile(bankFile, new Uint8Array(bank.buffer, bank.byteOffset, bank.byteLength));
-  else await rm(bankFile, { force: true });
+  const e = meta.evidence;
+  if (Boolean(e) !== Boolean(bank)) throw new Error('saveBundle: meta.evidence and the bank vectors go together');
+  await saveStudentWeights(dir, student, e && bank ? { vectors: bank, shape: [e.bank.vectors, e.bank.dims] } : undefined);
   await writeJsonAtomic(path.join(dir, 'meta.json'), meta);
 }
 
@@ -95,24 +97,6 @@ export interface LoadedBundle {
   teacher: Teacher;
   /** The stored nearest-neighbour evidence of a model of the accurate profile; null for the fast one. */
   evidence: FusedEvidence | null;
-}
-
-async function loadEvidence(dir: string, meta: ModelMeta): Promise<FusedEvidence | null> {
-  if (!meta.evidence) return null;
-  const file = path.join(dir, BANK_FILE);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch {
-    throw new UserError(`model ${dir}: meta.json describes a nearest-neighbour bank, but ${BANK_FILE} is missing`);
-  }
-  if (bytes.byteLength !== meta.evidence.bytes) throw new UserError(`model ${dir}: ${BANK_FILE} has ${bytes.byteLength} bytes, meta.json describes ${meta.evidence.bytes}`);
-  const vectors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  try {
-    return FusedEvidence.fromStored(meta.evidence, vectors);
-  } catch (e) {
-    throw new UserError(`model ${dir}: ${(e as Error).message}`);
-  }
 }
 
 /** Loads a bundle and its teacher; refuses a bundle whose meta does not fit the converted teacher. */
@@ -125,18 +109,22 @@ export async function loadBundle(dir: string, teacherRoot = TEACHER_ROOT): Promi
   const teacherMeta = await loadTeacherMeta(meta.teacher.id, teacherRoot);
   const mismatch = checkBundle({ meta, teacher: teacherMeta });
   if (mismatch) throw new UserError(`model ${dir} does not match the converted teacher: ${mismatch}`);
-  const student = await loadStudentWeights(dir);
+  const artifacts = await readArtifacts(dir);
+  const corrupt = checkBundle({ meta, artifacts });
+  if (corrupt) throw new UserError(`model ${dir}: ${corrupt}`);
+  const student = studentOf(dir, artifacts);
   const misfit = checkBundle({ meta, student: student.config });
   if (misfit) {
     student.dispose();
     throw new UserError(`model ${dir}: ${misfit}`);
   }
-  let evidence: FusedEvidence | null;
+  let evidence: FusedEvidence | null = null;
   try {
-    evidence = await loadEvidence(dir, meta);
+    const vectors = meta.evidence ? bankFromArtifacts(artifacts) : null;
+    if (meta.evidence && vectors) evidence = FusedEvidence.fromStored(meta.evidence, vectors);
   } catch (e) {
     student.dispose();
-    throw e;
+    throw new UserError(`model ${dir}: ${(e as Error).message}`);
   }
   const teacher = await loadTeacher(meta.teacher.id, meta.teacher.tapSet, teacherRoot);
   return { meta, student, teacher, evidence };

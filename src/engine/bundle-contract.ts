@@ -14,7 +14,7 @@ import { MODEL_FORMAT_VERSION, teacherMismatch, validateModelMeta, type ModelMet
 import { validateInputSize } from './preprocess';
 import type { StudentConfig } from './student';
 import type { TrainConfig } from './train';
-import { specByteLength, weightBytes } from './weights-io';
+import { BANK_WEIGHT, bankShape, specByteLength, weightBytes } from './weights-io';
 
 /** What the contract needs of a teacher: its id and tap sets (a TeacherMeta has both). */
 export interface TeacherTapSets {
@@ -70,6 +70,16 @@ export function weightBytesMismatch(artifacts: tf.io.ModelArtifacts, what: strin
   return actual === expected ? null : `${what} has ${actual} bytes, model.json describes ${expected}`;
 }
 
+/** The bank entry of the weights ≠ what meta.evidence describes (or one is there without the other). */
+function bankMismatch(meta: ModelMeta, artifacts: tf.io.ModelArtifacts): string | null {
+  const shape = bankShape(artifacts);
+  const e = meta.evidence;
+  if (!e) return shape ? `the weights hold a nearest-neighbour bank (${BANK_WEIGHT}), which meta.json does not describe` : null;
+  if (!shape) return `meta.json describes a nearest-neighbour bank, which the weights do not hold (${BANK_WEIGHT} missing)`;
+  const want = [e.bank.vectors, e.bank.dims];
+  return shape.join() === want.join() ? null : `the weights' bank is [${shape.join(', ')}], meta.json describes [${want.join(', ')}]`;
+}
+
 export interface BundleParts {
   meta: ModelMeta;
   /** The teacher the bundle is to run with: id, tap set and taps must fit. */
@@ -93,7 +103,7 @@ export const ACCURATE_PROFILE_UNSUPPORTED =
 export function checkBundle({ meta, teacher, student, artifacts, evidenceSupported = true }: BundleParts): string | null {
   if (meta.evidence && !evidenceSupported) return ACCURATE_PROFILE_UNSUPPORTED;
   if (artifacts) {
-    const why = weightBytesMismatch(artifacts, 'weights.bin');
+    const why = weightBytesMismatch(artifacts, 'weights.bin') ?? bankMismatch(meta, artifacts);
     if (why) return why;
   }
   if (teacher) {

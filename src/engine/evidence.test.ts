@@ -76,10 +76,10 @@ describe('fused evidence (accurate profile)', () => {
     const ev = await FusedEvidence.calibrate(pipeline, bank, source(4, 6));
     const { meta, vectors } = await ev.stored();
     expect(meta.bank).toEqual({ vectors: bank.size, dims: 8, sourceDims: 30, projectionSeed: 0 });
-    expect(vectors.length * 4).toBe(meta.bytes);
+    expect(vectors.length).toBe(bank.size * 8);
     const base = { formatVersion: 1, kind: 'rd4ad-student', teacher: { id: 't', taps: [{}, {}, {}] }, student: {}, map: { fusion: 'sum' }, inputSize: SIZE };
     expect(() => validateModelMeta({ ...base, evidence: meta })).not.toThrow();
-    expect(() => validateModelMeta({ ...base, evidence: { ...meta, bytes: 4 } })).toThrow(/bytes/);
+    expect(() => validateModelMeta({ ...base, evidence: { ...meta, bank: { ...meta.bank, dims: 0 } } })).toThrow(/layout/);
     expect(() => validateModelMeta({ ...base, evidence: { ...meta, nnScale: 0 } })).toThrow(/nnScale/);
     const again = FusedEvidence.fromStored(JSON.parse(JSON.stringify(meta)), vectors);
     const a = ev.map(pipeline, images[5]);

@@ -2,13 +2,13 @@
  * The accurate profile's map: RD's reconstruction error fused with the teacher's nearest-neighbour
  * evidence (feature-bank.ts), each divided by its typical image score on training images the bank does
  * not hold. Everything here comes from training images alone: the bank from one part of them, the two
- * divisors from the other. The CLI's train and eval build it from files; a bundle stores it (bank.bin +
- * meta.evidence) so that inference needs no training image.
+ * divisors from the other. The CLI's train and eval build it from files; a bundle stores it (a weights
+ * entry + meta.evidence) so that inference needs no training image.
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeAnomalyMap, imageScores } from './anomaly-map';
 import { FeatureBank, patchEmbeddings, type FeatureBankOptions } from './feature-bank';
-import { bankBytes, type EvidenceMeta } from './model-meta';
+import type { EvidenceMeta } from './model-meta';
 import type { ReverseDistillationPipeline } from './pipeline';
 
 /** The embedding grid: stride 8 of the input, as the probe and RD's middle scale. */
@@ -94,7 +94,7 @@ export class FusedEvidence {
     }
   }
 
-  /** The evidence a bundle stores (meta.evidence + bank.bin). */
+  /** The evidence a bundle stores (meta.evidence + the bank weights entry). */
   static fromStored(meta: EvidenceMeta, vectors: Float32Array): FusedEvidence {
     if (meta.gridStride !== GRID_STRIDE) throw new Error(`evidence grid stride ${meta.gridStride} is not this build's ${GRID_STRIDE}`);
     return new FusedEvidence(FeatureBank.fromVectors(vectors, meta.bank), meta.rdScale, meta.nnScale);
@@ -102,7 +102,7 @@ export class FusedEvidence {
 
   async stored(): Promise<{ meta: EvidenceMeta; vectors: Float32Array }> {
     const bank = { ...this.bank.layout };
-    return { meta: { kind: 'fused', rdScale: this.rdScale, nnScale: this.nnScale, gridStride: GRID_STRIDE, bank, bytes: bankBytes(bank) }, vectors: await this.bank.vectors() };
+    return { meta: { kind: 'fused', rdScale: this.rdScale, nnScale: this.nnScale, gridStride: GRID_STRIDE, bank }, vectors: await this.bank.vectors() };
   }
 
   /** RD's map and the bank's map of x [N, S, S, 3] from one teacher pass (the caller disposes both). */

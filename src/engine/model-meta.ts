@@ -51,7 +51,10 @@ export interface ScoreCalibration extends ScoreStats {
 export const PROFILES = ['fast', 'accurate'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-/** The bank of the accurate profile (bank.bin) and the divisors of fused = rd / rdScale + nn / nnScale. */
+/**
+ * The accurate profile's bank (its vectors are the weights entry BANK_WEIGHT, src/engine/weights-io.ts)
+ * and the divisors of fused = rd / rdScale + nn / nnScale.
+ */
 export interface EvidenceMeta {
   kind: 'fused';
   rdScale: number;
@@ -59,13 +62,6 @@ export interface EvidenceMeta {
   /** The embedding grid's stride in input pixels (the bank's vectors are places of that grid). */
   gridStride: number;
   bank: BankLayout;
-  /** Size of bank.bin (float32 vectors). */
-  bytes: number;
-}
-
-/** Bytes of the bank file a layout describes (float32). */
-export function bankBytes(layout: BankLayout): number {
-  return layout.vectors * layout.dims * 4;
 }
 
 function evidenceProblem(e: Partial<EvidenceMeta>): string | null {
@@ -76,7 +72,6 @@ function evidenceProblem(e: Partial<EvidenceMeta>): string | null {
   const positive = (v: unknown) => Number.isInteger(v) && Number(v) >= 1;
   if (!b || !positive(b.vectors) || !positive(b.dims) || !positive(b.sourceDims) || b.dims > b.sourceDims) return 'evidence bank layout is incomplete';
   if (b.projectionSeed !== null && !Number.isInteger(b.projectionSeed)) return 'evidence bank projectionSeed must be an integer or null';
-  if (e.bytes !== bankBytes(b)) return `evidence bytes ${String(e.bytes)} ≠ ${bankBytes(b)} for ${b.vectors} vectors of ${b.dims}`;
   return null;
 }
 
@@ -115,7 +110,7 @@ export interface ModelMeta {
   };
   /** The model's name in the app's library when the app exported it (absent in CLI bundles): an import takes it. */
   name?: string;
-  /** Present on models of the accurate profile: the nearest-neighbour bank (bank.bin) fused with RD's map. */
+  /** Present on models of the accurate profile: the nearest-neighbour bank fused with RD's map. */
   evidence?: EvidenceMeta;
   /** How weights.bin is stored (absent = float32), and its size in bytes. */
   weights?: { quantization: string; bytes: number };

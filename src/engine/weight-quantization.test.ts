@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../cli/lib/backend';
 import { Student, StudentConfig } from './student';
-import { studentFromArtifacts, studentToArtifacts } from './weights-io';
+import { bankFromArtifacts, bankShape, studentFromArtifacts, studentToArtifacts } from './weights-io';
 import { describeQuantization, float32ToFloat16Bits, quantizeArtifacts, weightBytes } from './weight-quantization';
 
 describe('weight quantization (tfjs manifest format)', () => {
@@ -66,6 +66,30 @@ describe('weight quantization (tfjs manifest format)', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(taps);
+    student.dispose();
+  });
+});
+
+describe('the accurate profile bank in the weights manifest', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('travels as one more entry: the student ignores it, bankFromArtifacts decodes only it (also quantized)', async () => {
+    const student = new Student({ tapChannels: [4, 6, 8], widths: [4, 6, 8], embedChannels: 8, decoderBlocks: 1 }, 1);
+    const vectors = Float32Array.from({ length: 300 * 16 }, (_, i) => Math.cos(i * 0.11));
+    const before = tf.memory().numTensors;
+    const artifacts = await studentToArtifacts(student, { vectors, shape: [300, 16] });
+    expect(bankShape(artifacts)).toEqual([300, 16]);
+    expect(bankShape(await studentToArtifacts(student))).toBeNull();
+    expect(bankFromArtifacts(artifacts)).toEqual(vectors);
+    const copy = studentFromArtifacts(artifacts);
+    expect(copy.parameterCount()).toBe(student.parameterCount());
+    copy.dispose();
+    const half = bankFromArtifacts(quantizeArtifacts(artifacts, 'float16'));
+    expect(half).not.toEqual(vectors);
+    (half ?? new Float32Array(1).fill(NaN)).forEach((v, i) => expect(Math.abs(v - vectors[i])).toBeLessThan(1e-3));
+    expect(tf.memory().numTensors).toBe(before);
     student.dispose();
   });
 });

@@ -36,10 +36,22 @@ export function weightDataToArrayBuffer(data: tf.io.WeightData): ArrayBuffer {
   return tf.io.CompositeArrayBuffer.join(data);
 }
 
-export async function studentToArtifacts(student: Student): Promise<tf.io.ModelArtifacts> {
+/**
+ * The accurate profile's nearest-neighbour bank [vectors, dims] travels as one more entry of the weights
+ * manifest, so that every path that carries a bundle's artifacts (files, IndexedDB, .zip, memory) carries
+ * it too; meta.evidence says how to use it.
+ */
+export const BANK_WEIGHT = 'evidence/bank';
+
+/** `bank`: the accurate profile's bank vectors (row-major) and their shape. */
+export async function studentToArtifacts(student: Student, bank?: { vectors: Float32Array; shape: [number, number] }): Promise<tf.io.ModelArtifacts> {
   const named: tf.NamedTensorMap = {};
   for (const [name, v] of student.store.variables) named[name] = v;
-  const { data, specs } = await tf.io.encodeWeights(named);
+  const bankTensor = bank ? tf.tensor2d(bank.vectors, bank.shape) : null;
+  if (bankTensor) named[BANK_WEIGHT] = bankTensor;
+  const encoded = await tf.io.encodeWeights(named);
+  bankTensor?.dispose();
+  const { data, specs } = encoded;
   const topology: StudentTopology = { class_name: STUDENT_TOPOLOGY_CLASS, config: student.config };
   return {
     modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'],
@@ -59,6 +71,8 @@ export function studentFromArtifacts(artifacts: tf.io.ModelArtifacts): Student {
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new Error('student model has no weights');
   validateStudentConfig(topology.config);
   const weights = tf.io.decodeWeights(weightDataToArrayBuffer(artifacts.weightData), artifacts.weightSpecs);
+  weights[BANK_WEIGHT]?.dispose(); // not the student's: bankFromArtifacts reads it
+  delete weights[BANK_WEIGHT];
   const student = new Student(topology.config, 0);
   try {
     assignWeights(student, weights);
@@ -69,6 +83,26 @@ export function studentFromArtifacts(artifacts: tf.io.ModelArtifacts): Student {
     tf.dispose(Object.values(weights));
   }
   return student;
+}
+
+/** The bank entry's shape in the manifest, or null when the artifacts hold none. */
+export function bankShape(artifacts: tf.io.ModelArtifacts): number[] | null {
+  return artifacts.weightSpecs?.find((s) => s.name === BANK_WEIGHT)?.shape ?? null;
+}
+
+/** The bank vectors (dequantized when stored quantized), decoding only their bytes; null when there is no bank. */
+export function bankFromArtifacts(artifacts: tf.io.ModelArtifacts): Float32Array | null {
+  const specs = artifacts.weightSpecs ?? [];
+  const at = specs.findIndex((s) => s.name === BANK_WEIGHT);
+  if (at < 0 || !artifacts.weightData) return null;
+  const offset = specs.slice(0, at).reduce((n, s) => n + specByteLength(s), 0);
+  const buffer = weightDataToArrayBuffer(artifacts.weightData).slice(offset, offset + specByteLength(specs[at]));
+  const t = tf.io.decodeWeights(buffer, [specs[at]])[BANK_WEIGHT];
+  try {
+    return Float32Array.from(t.dataSync() as Float32Array);
+  } finally {
+    t.dispose();
+  }
 }
 
 /** Copy named tensors into the student's variables; every variable must be present with its shape. */

@@ -199,7 +199,7 @@ describe('InferenceService (Node, wasm backend)', () => {
       m.inputSize = 100;
     });
     await addBundle('accurate', 'expand', 1, (m) => {
-      m.evidence = { kind: 'fused', rdScale: 0.3, nnScale: 0.5, gridStride: 8, bank: { vectors: 10, dims: 4, sourceDims: 912, projectionSeed: 0 }, bytes: 160 };
+      m.evidence = { kind: 'fused', rdScale: 0.3, nnScale: 0.5, gridStride: 8, bank: { vectors: 10, dims: 4, sourceDims: 912, projectionSeed: 0 } };
     });
     const s = service();
     await s.loadModel('a', src('/models/students/a'), TEACHER_URL);

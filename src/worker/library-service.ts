@@ -133,8 +133,6 @@ export class LibraryService {
   async import(files: BundleFileMessage[], teacherRoot: string, name?: string): Promise<LibraryModelInfo> {
     await this.backends.ensureInit();
     const { artifacts, meta } = await readBundle(files);
-    const unsupported = checkBundle({ meta, evidenceSupported: false });
-    if (unsupported) throw new InferenceError('model', unsupported);
     await this.checkTeacher(meta, teacherRoot);
     let student: Student | null = null;
     try {

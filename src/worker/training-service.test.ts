@@ -338,7 +338,7 @@ describe('training, library and bundles through InferenceService (wasm, 64²)', 
       [bundle(withMeta((m) => ((m as { formatVersion: number }).formatVersion = 2)), parts), /^format version 2 is newer than this app reads \(1\)/],
       [bundle({ 'weights.bin': null }, parts), 'weights.bin missing from the bundle'],
       [bundle(withMeta((m) => (m.student = { ...m.student, widths: [8, 16, 48] })), parts), /^the bundle's weights are not a usable student model/],
-      [bundle(withMeta((m) => (m.evidence = { kind: 'fused', rdScale: 1, nnScale: 1, gridStride: 8, bank: { vectors: 1, dims: 2, sourceDims: 2, projectionSeed: null }, bytes: 8 })), parts), /^this model is of the accurate profile/],
+      [bundle(withMeta((m) => (m.evidence = { kind: 'fused', rdScale: 1, nnScale: 1, gridStride: 8, bank: { vectors: 1, dims: 2, sourceDims: 2, projectionSeed: null } })), parts), /^this model is of the accurate profile/],
     ];
     for (const [dropped, message] of cases) {
       const { reply } = await s.handle({ id: 9, type: 'importBundle', files: dropped, teacherRoot: TEACHER_URL });
