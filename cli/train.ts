@@ -212,7 +212,6 @@ async function main(): Promise<void> {
     calib.update(scores.length + heldOutScores.length);
   }
   calib.done();
-  const stored = evidence ? await evidence.stored() : null;
   const meta = buildModelMeta({
     teacher: { id: teacherId, tapSet: teacher.tapSet, taps },
     student: studentConfig,
@@ -224,7 +223,7 @@ async function main(): Promise<void> {
     training: { config: trainConfig, losses: trainer.state.losses, minutes: (resumeState?.minutes ?? 0) + minutes, backend },
     dataset: { name: category.name, fingerprint, trainImages: files.length },
   });
-  await saveBundle(outDir, student, stored ? { ...meta, evidence: stored.meta } : meta, stored?.vectors);
+  await saveBundle(outDir, student, meta, evidence);
   await writeJsonAtomic(path.join(outDir, 'train-scores.json'), {
     files: files.map((f) => path.relative(category.root, f)), scores,
     heldOutFiles: heldOutFiles.map((f) => path.relative(category.root, f)), heldOutScores,

@@ -83,12 +83,10 @@ export async function loadStudentWeights(dir: string): Promise<Student> {
   return studentOf(dir, await readArtifacts(dir));
 }
 
-/** Writes the bundle; meta.evidence (accurate profile) comes with the bank's vectors, stored in weights.bin. */
-export async function saveBundle(dir: string, student: Student, meta: ModelMeta, bank?: Float32Array): Promise<void> {
-  const e = meta.evidence;
-  if (Boolean(e) !== Boolean(bank)) throw new Error('saveBundle: meta.evidence and the bank vectors go together');
-  await saveStudentWeights(dir, student, e && bank ? { vectors: bank, shape: [e.bank.vectors, e.bank.dims] } : undefined);
-  await writeJsonAtomic(path.join(dir, 'meta.json'), meta);
+/** Writes the bundle; `evidence` (accurate profile): its bank goes into weights.bin and its meta into meta.json. */
+export async function saveBundle(dir: string, student: Student, meta: ModelMeta, evidence: FusedEvidence | null = null): Promise<void> {
+  await saveStudentWeights(dir, student, evidence ? await evidence.bankEntry() : undefined);
+  await writeJsonAtomic(path.join(dir, 'meta.json'), evidence ? { ...meta, evidence: evidence.meta } : meta);
 }
 
 export interface LoadedBundle {

@@ -94,6 +94,29 @@ describe('MapSmoother (UI-side fusion + Gaussian)', () => {
     expect(() => s.prime(view, small)).toThrow(/8×8 map for 32×32/);
   });
 
+  it('fuses the nearest-neighbour evidence in by default where the maps have it: blur(Σ) / rdScale + blur(nn) / nnScale', () => {
+    const size = 32;
+    const { teacher, student, maps } = fixture(size, 40);
+    const nn = Float32Array.from({ length: size * size }, (_, i) => 0.5 + 0.4 * Math.sin(i * 0.13));
+    const withNn = new MapSmoother({ ...maps, nearest: { values: nn, rdScale: 0.25, nnScale: 2 } });
+    const sel = [false, true, true];
+    const rd = blurMap(Float32Array.from(maps.scales[1], (v, i) => v + maps.scales[2][i]), size, 3);
+    const near = blurMap(nn, size, 3);
+    const got = withNn.smooth(sel, 3);
+    let d = 0;
+    for (let i = 0; i < got.values.length; i++) d = Math.max(d, Math.abs(got.values[i] - (rd[i] / 0.25 + near[i] / 2)));
+    expect(d).toBeLessThan(1e-5);
+    expect(withNn.smoothView({ scales: sel, sigma: 3, fusion: 'sum' })).toBe(got);
+    const alone = withNn.smoothView({ scales: sel, sigma: 3, fusion: 'sum', nearest: false });
+    expect(alone).not.toBe(got);
+    expect(Math.max(...alone.values.map((v, i) => Math.abs(v - rd[i])))).toBeLessThan(1e-6);
+    // maps without the evidence ignore the flag
+    const plain = new MapSmoother(maps);
+    expect(plain.smooth(sel, 3).values).toEqual(plain.smooth(sel, 3, 'sum', false).values);
+    expect(() => new MapSmoother({ ...maps, nearest: { values: new Float32Array(3), rdScale: 1, nnScale: 1 } })).toThrow(/nearest-neighbour map has 3 values/);
+    tf.dispose([...teacher, ...student]);
+  });
+
   it('an empty selection gives a zero map; bad input is refused', () => {
     const s = new MapSmoother({ size: 8, scales: [new Float32Array(64).fill(1), new Float32Array(64), new Float32Array(64)] });
     const z = s.smooth([false, false, false], 2);

@@ -7,10 +7,22 @@
 import type { Fusion } from '../engine/fusion';
 import { gaussianKernel1d, reflectIndices } from '../engine/gaussian';
 
+/**
+ * A model of the accurate profile's second evidence: the nearest-neighbour distances (size×size, upsampled,
+ * not smoothed) and the divisors of fused = Σ scales / rdScale + nearest / nnScale (meta.evidence).
+ */
+export interface NearestMap {
+  values: Float32Array;
+  rdScale: number;
+  nnScale: number;
+}
+
 /** Per-scale maps, each size×size row-major, already upsampled to the model input (= protocol RawMaps). */
 export interface ScaleMaps {
   size: number;
   scales: readonly Float32Array[];
+  /** Accurate profile only. */
+  nearest?: NearestMap;
 }
 
 /**
@@ -41,12 +53,17 @@ export interface MapView {
   scales: readonly boolean[];
   sigma: number;
   fusion: Fusion;
+  /**
+   * The nearest-neighbour evidence of a model of the accurate profile is part of its map: fused in unless
+   * this is false (maps without it ignore the flag).
+   */
+  nearest?: boolean;
 }
 
 /** A view's cache key, as the smoother and its callers name it. */
 export function mapViewKey(view: MapView, scaleCount: number): string {
   const sel = Array.from({ length: scaleCount }, (_, k) => (view.scales[k] === true ? '1' : '0')).join('');
-  return `${sel}|${view.sigma}|${view.fusion}`;
+  return `${sel}|${view.sigma}|${view.fusion}${view.nearest === true ? '|nn' : ''}`;
 }
 
 const CACHE_ENTRIES = 8;
@@ -194,6 +211,7 @@ export function medianOf(values: Float32Array): number {
 export class MapSmoother {
   readonly size: number;
   private readonly scales: readonly Float32Array[];
+  private readonly nearest: NearestMap | null;
   private readonly fused = new Lru<Float32Array>(CACHE_ENTRIES);
   private readonly smoothed = new Lru<SmoothedMap>(CACHE_ENTRIES);
 
@@ -208,26 +226,31 @@ export class MapSmoother {
     scales.forEach((s, k) => {
       if (s.length !== size * size) throw new Error(`MapSmoother: scale ${k + 1} has ${s.length} values, expected ${size}×${size}`);
     });
+    if (maps.nearest && maps.nearest.values.length !== size * size) throw new Error(`MapSmoother: the nearest-neighbour map has ${maps.nearest.values.length} values, expected ${size}×${size}`);
     this.size = size;
     this.scales = scales;
+    this.nearest = maps.nearest ?? null;
     if (primed) {
       if (primed.views.length !== primed.smoothed.length) throw new Error(`MapSmoother: ${primed.smoothed.length} smoothed maps for ${primed.views.length} views`);
       primed.views.forEach((v, i) => this.prime(v, primed.smoothed[i]));
     }
   }
 
-  smooth(selection: readonly boolean[], sigma: number, fusion: Fusion = 'sum'): SmoothedMap {
+  /** `nearest`: fuse the nearest-neighbour evidence in, where these maps have it (MapView.nearest). */
+  smooth(selection: readonly boolean[], sigma: number, fusion: Fusion = 'sum', nearest = true): SmoothedMap {
     if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`gaussian σ must be a finite number ≥ 0, got ${sigma}`);
+    const withNearest = nearest && this.nearest !== null;
     const picked = this.scales.filter((_, k) => selection[k] === true);
-    const selKey = this.scales.map((_, k) => (selection[k] === true ? '1' : '0')).join('');
-    const key = mapViewKey({ scales: selection, sigma, fusion }, this.scales.length);
+    const key = mapViewKey({ scales: selection, sigma, fusion, nearest: withNearest }, this.scales.length);
     const hit = this.smoothed.get(key);
     if (hit) return hit;
 
-    let fused = this.fused.get(`${selKey}|${fusion}`);
+    const fusedKey = mapViewKey({ scales: selection, sigma: 0, fusion, nearest: withNearest }, this.scales.length);
+    let fused = this.fused.get(fusedKey);
     if (!fused) {
       fused = fuse(picked, this.size * this.size, fusion);
-      this.fused.set(`${selKey}|${fusion}`, fused);
+      if (withNearest && this.nearest) addNearest(fused, this.nearest);
+      this.fused.set(fusedKey, fused);
     }
     const result = summarise(this.size, sigma === 0 ? fused : blurMap(fused, this.size, sigma));
     this.smoothed.set(key, result);
@@ -236,7 +259,7 @@ export class MapSmoother {
 
   /** smooth() of a view. */
   smoothView(view: MapView): SmoothedMap {
-    return this.smooth(view.scales, view.sigma, view.fusion);
+    return this.smooth(view.scales, view.sigma, view.fusion, view.nearest !== false);
   }
 
   /**
@@ -247,8 +270,14 @@ export class MapSmoother {
     if (map.size !== this.size || map.values.length !== this.size * this.size) {
       throw new Error(`MapSmoother.prime: a ${map.size}×${map.size} map for ${this.size}×${this.size} scales`);
     }
-    this.smoothed.set(mapViewKey(view, this.scales.length), map);
+    this.smoothed.set(mapViewKey({ ...view, nearest: view.nearest !== false && this.nearest !== null }, this.scales.length), map);
   }
+}
+
+/** fused ← fused / rdScale + nearest / nnScale, in place (float32, as the engine's fuseEvidence before its blur). */
+function addNearest(fused: Float32Array, nearest: NearestMap): void {
+  const { values, rdScale, nnScale } = nearest;
+  for (let i = 0; i < fused.length; i++) fused[i] = fused[i] / rdScale + values[i] / nnScale;
 }
 
 /** Sum or product of the maps in float32, in scale order (as tf.addN / successive tf.mul do). */

@@ -86,22 +86,12 @@ export interface BundleParts {
   teacher?: TeacherTapSets;
   /** The config of the student built from model.json: tap channels, widths, embedding and blocks must match meta. */
   student?: StudentConfig;
-  /** The student's artifacts: weight bytes must match the manifest ("weights.bin" in the reason). */
+  /** The student's artifacts: weight bytes must match the manifest ("weights.bin" in the reason), the bank meta.evidence. */
   artifacts?: tf.io.ModelArtifacts;
-  /**
-   * False where the runner cannot use a model of the accurate profile (the app, so far): such a model's
-   * threshold is on the fused map, so running its map alone would judge every image wrongly.
-   */
-  evidenceSupported?: boolean;
 }
 
-/** Why the app refuses a model of the accurate profile. */
-export const ACCURATE_PROFILE_UNSUPPORTED =
-  'this model is of the accurate profile (a nearest-neighbour bank beside its weights, threshold on the fused map), which the app does not run yet: train it for the app with the fast profile (npm run train without --profile)';
-
 /** Null when the given parts of a bundle fit each other, else the first reason they do not. */
-export function checkBundle({ meta, teacher, student, artifacts, evidenceSupported = true }: BundleParts): string | null {
-  if (meta.evidence && !evidenceSupported) return ACCURATE_PROFILE_UNSUPPORTED;
+export function checkBundle({ meta, teacher, student, artifacts }: BundleParts): string | null {
   if (artifacts) {
     const why = weightBytesMismatch(artifacts, 'weights.bin') ?? bankMismatch(meta, artifacts);
     if (why) return why;

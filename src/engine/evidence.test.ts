@@ -74,7 +74,9 @@ describe('fused evidence (accurate profile)', () => {
   it('survives storing: meta.evidence validates and the stored bank gives the same fused map', async () => {
     const bank = await buildBank(source(0, 4), SIZE, { ...FEATURE_BANK_DEFAULTS, projectTo: 8 });
     const ev = await FusedEvidence.calibrate(pipeline, bank, source(4, 6));
-    const { meta, vectors } = await ev.stored();
+    const meta = ev.meta;
+    const { vectors, shape } = await ev.bankEntry();
+    expect(shape).toEqual([bank.size, 8]);
     expect(meta.bank).toEqual({ vectors: bank.size, dims: 8, sourceDims: 30, projectionSeed: 0 });
     expect(vectors.length).toBe(bank.size * 8);
     const base = { formatVersion: 1, kind: 'rd4ad-student', teacher: { id: 't', taps: [{}, {}, {}] }, student: {}, map: { fusion: 'sum' }, inputSize: SIZE };

@@ -6,7 +6,7 @@
  * entry + meta.evidence) so that inference needs no training image.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeAnomalyMap, imageScores } from './anomaly-map';
+import { disposeAnomalyMap, imageScores, upsampleMap } from './anomaly-map';
 import { FeatureBank, patchEmbeddings, type FeatureBankOptions } from './feature-bank';
 import type { EvidenceMeta } from './model-meta';
 import type { ReverseDistillationPipeline } from './pipeline';
@@ -100,9 +100,14 @@ export class FusedEvidence {
     return new FusedEvidence(FeatureBank.fromVectors(vectors, meta.bank), meta.rdScale, meta.nnScale);
   }
 
-  async stored(): Promise<{ meta: EvidenceMeta; vectors: Float32Array }> {
-    const bank = { ...this.bank.layout };
-    return { meta: { kind: 'fused', rdScale: this.rdScale, nnScale: this.nnScale, gridStride: GRID_STRIDE, bank }, vectors: await this.bank.vectors() };
+  /** meta.evidence of a bundle that stores this evidence (its bank: bankEntry). */
+  get meta(): EvidenceMeta {
+    return { kind: 'fused', rdScale: this.rdScale, nnScale: this.nnScale, gridStride: GRID_STRIDE, bank: { ...this.bank.layout } };
+  }
+
+  /** The bank as the weights entry a bundle stores (studentToArtifacts' `bank`). */
+  async bankEntry(): Promise<{ vectors: Float32Array; shape: [number, number] }> {
+    return { vectors: await this.bank.vectors(), shape: [this.bank.size, this.bank.layout.dims] };
   }
 
   /** RD's map and the bank's map of x [N, S, S, 3] from one teacher pass (the caller disposes both). */
@@ -123,6 +128,15 @@ export class FusedEvidence {
   /** The fused map from teacher taps already computed (e.g. the training feature cache). */
   mapFromTaps(pipeline: ReverseDistillationPipeline, taps: tf.Tensor4D[]): tf.Tensor3D {
     return this.fuse(mapsFromTaps(pipeline, this.bank, taps, pipeline.inputSize));
+  }
+
+  /**
+   * The nearest-neighbour distances of taps upsampled to size×size and not smoothed, as the per-scale maps
+   * the app's worker hands out: fused = blur(Σ scales) / rdScale + blur(this) / nnScale, and the blur is
+   * linear, so the UI fuses first and blurs once (src/data/map-render.ts).
+   */
+  rawNearest(taps: tf.Tensor4D[], size: number): tf.Tensor3D {
+    return tf.tidy(() => upsampleMap(this.bank.distances(taps, size / GRID_STRIDE), size, size));
   }
 
   /** Fuses (and disposes) the two maps. */

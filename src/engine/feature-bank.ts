@@ -156,14 +156,18 @@ export class FeatureBank {
     });
   }
 
-  /** Nearest-neighbour maps [N, H, W] of taps [N, …] (grid = the bank's), upsampled and smoothed like RD's. */
-  map(taps: tf.Tensor4D[], grid: number, height: number, width: number, sigma: number): tf.Tensor3D {
+  /** Nearest-neighbour distances [N, grid, grid] of the places of taps [N, …]. */
+  distances(taps: tf.Tensor4D[], grid: number): tf.Tensor3D {
     return tf.tidy(() => {
       const e = patchEmbeddings(taps, grid);
       const [n, p, c] = e.shape;
-      const d = this.nearest(tf.reshape(e, [n * p, c]) as tf.Tensor2D);
-      return upsampleBlur(tf.reshape(d, [n, grid, grid]) as tf.Tensor3D, height, width, sigma);
+      return tf.reshape(this.nearest(tf.reshape(e, [n * p, c]) as tf.Tensor2D), [n, grid, grid]) as tf.Tensor3D;
     });
+  }
+
+  /** Nearest-neighbour maps [N, H, W] of taps [N, …] (grid = the bank's), upsampled and smoothed like RD's. */
+  map(taps: tf.Tensor4D[], grid: number, height: number, width: number, sigma: number): tf.Tensor3D {
+    return tf.tidy(() => upsampleBlur(this.distances(taps, grid), height, width, sigma));
   }
 
   dispose(): void {

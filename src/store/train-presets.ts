@@ -35,6 +35,7 @@
  *   0.964 / 0.924; screw N = 30 0.544 / 0.932 / 0.759 → 0.526 / 0.931 / 0.754 (no usable screw model either
  *   way). 8 is the viewer slider's top; σ 12 gained ≤ 0.003 pixel AUROC more and lost PRO on bottle.
  */
+import type { Profile } from '../engine/model-meta';
 import { holdOutSplit } from '../metrics/normal-calibration';
 import type { AugmentChoice, TrainPresetId, TrainStart } from './types';
 
@@ -56,6 +57,11 @@ export interface TrainingDefaults {
   augmentSpreadCut: number;
   /** Gaussian σ of a new product's map (fresh weights); a model adapted from the loaded one keeps its σ. */
   freshMapSigma: number;
+  /**
+   * The map's profile. 'fast', as the CLI's train and the shipped models: one default everywhere (README,
+   * "Profiles"); 'accurate' is a choice of the panel.
+   */
+  profile: Profile;
 }
 
 export const TRAINING_DEFAULTS: TrainingDefaults = {
@@ -70,6 +76,7 @@ export const TRAINING_DEFAULTS: TrainingDefaults = {
   augment: 'auto',
   augmentSpreadCut: 0.1,
   freshMapSigma: 8,
+  profile: 'fast',
 };
 
 /**

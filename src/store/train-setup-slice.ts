@@ -40,6 +40,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   steps: TRAIN_PRESETS[TRAINING_DEFAULTS.defaultPreset].steps,
   learningRate: PRESET_LEARNING_RATE.current,
   augment: TRAINING_DEFAULTS.augment,
+  profile: TRAINING_DEFAULTS.profile,
   name: '',
 };
 

@@ -4,7 +4,7 @@ import { addAndWait, file, pickerIds, setup, started, withTrainImages } from './
 import { appendLoss, EMPTY_LOSS_HISTORY, fineTunedTitle, selectTrainBlocker, trainFraction } from './training-slice';
 import type { StoreServices } from './services';
 import { runBatchSize, TRAINING_DEFAULTS } from './train-presets';
-import { selectAugmentation } from './train-setup-slice';
+import { DEFAULT_TRAIN_SETTINGS, selectAugmentation } from './train-setup-slice';
 
 describe('inspector store: fine-tuning', () => {
   it('refuses to start without images or with bad settings, and says why', async () => {
@@ -83,7 +83,7 @@ describe('inspector store: fine-tuning', () => {
     expect(s.trainStatus).toBe('running');
     expect(s.trainProgress).toMatchObject({ phase: 'training', epoch: 1, step: 1 });
     expect(s.lossHistory).toMatchObject({ steps: [1], losses: [1 / 3], epochMeans: [], stepsPerEpoch: 2 });
-    expect(h.client.trainCalls[0]).toEqual({ images: 6, options: { start: 'fresh', steps: 6, learningRate: 0.005, batchSize: 4, augment: true, mapSigma: 8 } });
+    expect(h.client.trainCalls[0]).toEqual({ images: 6, options: { start: 'fresh', steps: 6, learningRate: 0.005, batchSize: 4, augment: true, profile: 'fast', mapSigma: 8 } });
     // The batch: TRAINING_DEFAULTS.batchSize (4), or the photos trained on when fewer (none held out below 5).
     expect([1, 3, 4, 5, 6, 30].map(runBatchSize)).toEqual([1, 3, 4, 4, 4, 4]);
     // A new product's map σ is TRAINING_DEFAULTS.freshMapSigma (8), not the loaded model's.
@@ -256,10 +256,16 @@ describe('training helpers', () => {
 
   it('says what is missing before a run can start', () => {
     const ready = { id: 't1', name: 'a.png', image: { name: 'a.png' } as never, gray: null, status: 'ready' as const, error: null };
-    expect(selectTrainBlocker({ modelStatus: 'loading', activeModelId: 'fabric', trainImages: [ready] })).toMatch(/Load a model first/);
-    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [] })).toMatch(/Add at least one normal image/);
-    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [{ ...ready, image: null, status: 'decoding' }] })).toMatch(/still being read/);
-    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [ready] })).toBeNull();
+    const trainSettings = DEFAULT_TRAIN_SETTINGS;
+    expect(selectTrainBlocker({ modelStatus: 'loading', activeModelId: 'fabric', trainImages: [ready], trainSettings })).toMatch(/Load a model first/);
+    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [], trainSettings })).toMatch(/Add at least one normal image/);
+    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [{ ...ready, image: null, status: 'decoding' }], trainSettings })).toMatch(/still being read/);
+    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [ready], trainSettings })).toBeNull();
+    // the accurate profile holds every 5th photo out for its divisors
+    const accurate = { ...trainSettings, profile: 'accurate' as const };
+    const four = Array.from({ length: 4 }, (_, i) => ({ ...ready, id: `t${i}` }));
+    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: four, trainSettings: accurate })).toMatch(/accurate profile needs at least 5 normal images.*4 added/);
+    expect(selectTrainBlocker({ modelStatus: 'ready', activeModelId: 'fabric', trainImages: [...four, { ...ready, id: 't9' }], trainSettings: accurate })).toBeNull();
   });
 
   it('progress fraction over the three phases', () => {

@@ -87,12 +87,16 @@ export function fineTunedTitle(baseTitle: string | undefined): string {
  * What keeps a run from starting that the user must add first (a model, a decoded image), or null. The
  * Train button shows it while disabled; startTraining refuses with it (settings are checked there too).
  */
-export function selectTrainBlocker(s: Pick<InspectorState, 'modelStatus' | 'activeModelId' | 'trainImages'>): string | null {
+export function selectTrainBlocker(s: Pick<InspectorState, 'modelStatus' | 'activeModelId' | 'trainImages' | 'trainSettings'>): string | null {
   if (s.modelStatus !== 'ready' || s.activeModelId === null) return 'Load a model first: training starts from the active model (its teacher, size and map settings).';
-  if (!s.trainImages.some((i) => i.status === 'ready' && i.image)) {
+  const ready = s.trainImages.filter((i) => i.status === 'ready' && i.image).length;
+  if (ready === 0) {
     return s.trainImages.some((i) => i.status === 'decoding')
       ? 'Some images are still being read: start again in a moment.'
       : 'Add at least one normal image (10–30 recommended) to train on.';
+  }
+  if (s.trainSettings.profile === 'accurate' && ready < 5) {
+    return `The accurate profile needs at least 5 normal images (every 5th weighs its two evidences); ${ready} added.`;
   }
   return null;
 }
@@ -176,10 +180,10 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, rt) =
 
           const run = ++trainRun;
           const baseId = s.activeModelId;
-          const { start, steps, learningRate } = s.trainSettings;
+          const { start, steps, learningRate, profile } = s.trainSettings;
           const name = s.trainSettings.name.trim();
           const options: TrainRequestOptions = {
-            start, steps, learningRate, batchSize: runBatchSize(ready.length), augment: selectAugmentation(s).augment,
+            start, steps, learningRate, batchSize: runBatchSize(ready.length), augment: selectAugmentation(s).augment, profile,
             ...(start === 'fresh' ? { mapSigma: TRAINING_DEFAULTS.freshMapSigma } : {}),
             ...(name ? { saveAs: name, datasetName: name } : {}),
           };

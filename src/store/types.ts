@@ -5,7 +5,7 @@
 import type { ColormapName } from '../data/colormap';
 import type { GallerySample } from '../data/synthetic/plan';
 import type { MapSmoother } from '../data/map-render';
-import type { ModelMeta } from '../engine/model-meta';
+import type { ModelMeta, Profile } from '../engine/model-meta';
 import type {
   BackendChoice,
   BackendInfo,
@@ -171,6 +171,8 @@ export interface TrainSettings {
   learningRate: number;
   /** 'auto': on when the photos' placement spread says the product moves between them (selectAugmentation). */
   augment: AugmentChoice;
+  /** 'fast': RD's map; 'accurate': fused with a nearest-neighbour bank of the photos (≥ 5 photos, ≈ 2.4× the inference). */
+  profile: Profile;
   /** Library name: a successful run is saved under it right away (empty: kept in memory, save later). */
   name: string;
 }

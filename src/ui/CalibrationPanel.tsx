@@ -45,7 +45,7 @@ export function CalibrationPanel() {
       </p>
       <p className="muted small">
         {calibration.heldOut.length} held-out and {calibration.training.length} training image scores. The threshold holds for the model’s default map
-        settings (σ {meta?.map.sigma ?? '?'}, scales {(meta?.map.scales ?? [1, 2, 3]).map((k) => `M${k}`).join('+')}).
+        settings (σ {meta?.map.sigma ?? '?'}, scales {(meta?.map.scales ?? [1, 2, 3]).map((k) => `M${k}`).join('+')}{meta?.evidence ? ' + nearest neighbour' : ''}).
       </p>
     </section>
   );

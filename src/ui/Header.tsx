@@ -15,7 +15,8 @@ function modelStatusText(s: InspectorState): string {
       const info = s.modelInfo;
       const size = info ? ` · ${info.inputSize}²` : '';
       const secs = info ? ` · loaded in ${(info.loadMs / 1000).toFixed(1)} s` : '';
-      return `ready · ${info?.teacher ?? ''}${size}${secs}`;
+      const profile = info?.meta.evidence ? ' · accurate profile (RD + nearest neighbour)' : '';
+      return `ready · ${info?.teacher ?? ''}${size}${profile}${secs}`;
     }
     case 'error':
       return 'failed to load';

@@ -54,7 +54,7 @@ export function ViewerReadout({ item, smoothed, heat, range, meta, cursor }: Vie
   if (!meta) thresholdNote = 'no model loaded';
   else if (s.thresholdSource === 'user') thresholdNote = 'set by you';
   else if (s.thresholdSource === 'calibration' && cal) {
-    thresholdNote = `calibrated: ${cal.rule} (${scalesLabel(calScales)}, σ ${meta?.map.sigma})`;
+    thresholdNote = `calibrated: ${cal.rule} (${scalesLabel(calScales)}${meta.evidence ? ' + nearest neighbour' : ''}, σ ${meta?.map.sigma})`;
     if (cal.optimistic) thresholdNote += ' — optimistic: no normal image was held out, so expect false alarms';
   }
   else thresholdNote = 'uncalibrated: this model has no calibration — set a threshold for your parts';

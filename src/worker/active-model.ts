@@ -9,11 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkBundle, parseModelMeta } from '../engine/bundle-contract';
+import { FusedEvidence } from '../engine/evidence';
 import type { ModelMeta } from '../engine/model-meta';
 import { ReverseDistillationPipeline } from '../engine/pipeline';
 import type { Student } from '../engine/student';
 import { Teacher, type TeacherMeta } from '../engine/teacher';
-import { studentFromArtifacts } from '../engine/weights-io';
+import { bankFromArtifacts, studentFromArtifacts } from '../engine/weights-io';
 import { InferenceError, classifyError, messageOf, rewordUnlessOom } from './errors';
 import { forwardPass } from './forward-pass';
 import { ModelFileError, checkWeightBytes, type ModelFileLoader } from './model-files';
@@ -40,8 +41,16 @@ export interface LoadedModel {
   request: LoadRequest;
   info: LoadedModelInfo;
   pipeline: ReverseDistillationPipeline;
+  /** The accurate profile's nearest-neighbour evidence (from the bundle's bank); null for the fast profile. */
+  evidence: FusedEvidence | null;
   /** Identifies the teacher files + tap set, so a second model on the same teacher reuses it. */
   teacherKey: string;
+}
+
+/** Frees what a model owns besides its teacher (shared by the models of one teacher). */
+function disposeOwn(m: LoadedModel): void {
+  m.pipeline.student.dispose();
+  m.evidence?.dispose();
 }
 
 export function trimSlash(url: string): string {
@@ -80,7 +89,7 @@ export class ActiveModel {
   replaceStudent(model: LoadedModel): void {
     const old = this.model;
     this.model = model;
-    old?.pipeline.student.dispose();
+    if (old) disposeOwn(old);
   }
 
   /** Frees the loaded model (see BackendOptions.release); returns how to load it again, or null. */
@@ -94,7 +103,7 @@ export class ActiveModel {
     const m = this.model;
     this.model = null;
     if (!m) return;
-    for (const part of [m.pipeline.student, m.pipeline.teacher as Teacher]) {
+    for (const part of [{ dispose: () => disposeOwn(m) }, m.pipeline.teacher as Teacher]) {
       try {
         part.dispose();
       } catch {
@@ -114,15 +123,18 @@ export class ActiveModel {
     if (!teacherMeta || typeof teacherMeta !== 'object' || !teacherMeta.tapSets) {
       throw new InferenceError('model', `teacher files corrupt: ${teacherFolder}/meta.json has no tap sets`);
     }
-    const mismatch = checkBundle({ meta, teacher: teacherMeta, evidenceSupported: false });
+    const mismatch = checkBundle({ meta, teacher: teacherMeta });
     if (mismatch) throw new InferenceError('model', `model "${modelId}" does not fit the teacher in ${teacherFolder}: ${mismatch}`);
 
     let student: Student | null = null;
+    let evidence: FusedEvidence | null = null;
     let teacher: Teacher | null = null;
     const teacherKey = `${teacherFolder}|${meta.teacher.tapSet}`;
     const reuseTeacher = this.model?.teacherKey === teacherKey;
     try {
       const artifacts = await getArtifacts();
+      const corrupt = checkBundle({ meta, artifacts });
+      if (corrupt) throw new InferenceError('model', `model files corrupt: ${folder}: ${corrupt}`);
       try {
         student = studentFromArtifacts(artifacts);
       } catch (e) {
@@ -130,6 +142,8 @@ export class ActiveModel {
       }
       const misfit = checkBundle({ meta, student: student.config });
       if (misfit) throw new InferenceError('model', `model "${modelId}": ${misfit}`);
+      const bank = meta.evidence ? bankFromArtifacts(artifacts) : null;
+      if (meta.evidence && bank) evidence = FusedEvidence.fromStored(meta.evidence, bank);
 
       if (reuseTeacher) {
         teacher = this.model!.pipeline.teacher as Teacher;
@@ -145,7 +159,7 @@ export class ActiveModel {
       const pipeline = ReverseDistillationPipeline.fromMeta(teacher, student, meta);
       if (this.warmUp) {
         const side = 32;
-        await forwardPass(pipeline, { width: side, height: side, rgba: new Uint8ClampedArray(side * side * 4).fill(128) }, this.backend());
+        await forwardPass(pipeline, { width: side, height: side, rgba: new Uint8ClampedArray(side * side * 4).fill(128) }, this.backend(), evidence);
       }
 
       // Swap in; the old model goes (its teacher too, unless the new model shares it).
@@ -159,14 +173,15 @@ export class ActiveModel {
         origin: memory?.origin ?? 'url',
         ...(memory?.name !== undefined ? { name: memory.name } : {}),
       };
-      this.model = { request: req, info, pipeline, teacherKey };
+      this.model = { request: req, info, pipeline, evidence, teacherKey };
       if (old) {
-        old.pipeline.student.dispose();
+        disposeOwn(old);
         if (!reuseTeacher) (old.pipeline.teacher as Teacher).dispose();
       }
       return info;
     } catch (e) {
       student?.dispose();
+      evidence?.dispose();
       if (teacher && !reuseTeacher) teacher.dispose();
       throw classifyError(e, 'backend');
     }

@@ -173,8 +173,6 @@ export async function readBundle(files: readonly BundleFile[]): Promise<ReadBund
   const json = parseJson(found.get(MODEL_JSON), MODEL_JSON) as tf.io.ModelJSON | null;
   if (!json || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) refuse('model.json in the bundle is not a tfjs model.json (no weightsManifest)');
   const meta = checkBundleMeta(parseJson(found.get(META_JSON), META_JSON));
-  const unsupported = checkBundle({ meta, evidenceSupported: false });
-  if (unsupported) refuse(unsupported);
   const artifacts = await tf.io.getModelArtifactsForJSON(json, async (manifest) => {
     const buffers: ArrayBuffer[] = [];
     for (const group of manifest) {

@@ -214,6 +214,31 @@ describe('fineTune (wasm, 64², tiny student)', () => {
     });
   });
 
+  it("profile 'accurate': a bank of the trained images, divisors from the held-out ones, threshold on the fused scores", async () => {
+    const fast = await run({ options: { epochs: 1 } });
+    const r = await run({ options: { epochs: 1, profile: 'accurate' } });
+    if (fast.status !== 'done' || r.status !== 'done') throw new Error('expected both runs to finish');
+    try {
+      expect(fast.evidence).toBeNull();
+      expect(fast.meta.evidence).toBeUndefined();
+      expect(r.evidence).not.toBeNull();
+      // 6 images: 4 trained (a 64² input has an 8×8 grid: 256 places), 2 held out
+      expect(r.meta.evidence).toMatchObject({ kind: 'fused', gridStride: 8, bank: { vectors: 4 * 64, dims: 128, projectionSeed: 0 } });
+      expect(r.meta.evidence?.rdScale).toBeGreaterThan(0);
+      // the held-out scores are fused ones: their mean is between 1 and 2 (each evidence's mean is 1 there)
+      const mean = r.calibration.heldOut.reduce((a, b) => a + b, 0) / r.calibration.heldOut.length;
+      expect(mean).toBeGreaterThan(1);
+      expect(mean).toBeLessThanOrEqual(2 + 1e-4);
+      expect(r.epochLosses).toEqual(fast.epochLosses); // the profile changes the map, not the training
+    } finally {
+      fast.student.dispose();
+      r.student.dispose();
+      r.evidence?.dispose();
+    }
+    await expect(run({ images: images(4), options: { profile: 'accurate' } })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/accurate profile needs at least 5 images/) });
+    await expect(run({ options: { profile: 'best' as 'fast' } })).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/profile must be fast or accurate/) });
+  });
+
   it('1 image works, with the warning and an optimistic threshold', async () => {
     const r = await run({ images: images(1), options: { epochs: 2 } });
     expect(r.status).toBe('done');

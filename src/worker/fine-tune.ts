@@ -17,7 +17,9 @@
  *   base model is never touched. The worker keeps its previously loaded model.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeAnomalyMap } from '../engine/anomaly-map';
+import { imageScores } from '../engine/anomaly-map';
+import { FusedEvidence, buildBank, type TapSource } from '../engine/evidence';
+import { FEATURE_BANK_DEFAULTS } from '../engine/feature-bank';
 import { TeacherFeatureCache, yieldToEventLoop, type FeatureBatchSource, type FeatureExtractor } from '../engine/feature-cache';
 import { buildModelMeta, heldOutCalibrationFields } from '../engine/bundle-contract';
 import type { ModelMeta } from '../engine/model-meta';
@@ -27,7 +29,7 @@ import { Student } from '../engine/student';
 import { stepsPerEpoch, Trainer, TrainingDivergedError, type TrainConfig } from '../engine/train';
 import { studentFromArtifacts, studentToArtifacts } from '../engine/weights-io';
 import { calibrateFromNormals, holdOutSplit, type NormalCalibration } from '../metrics/normal-calibration';
-import { resolveMap, resolveTrainConfig } from './train-options';
+import { resolveMap, resolveProfile, resolveTrainConfig } from './train-options';
 import { augmentInput, augmentVariants, augmentationsFor, bytesPerSample, VariantSampler } from './augment';
 import { InferenceError, messageOf } from './errors';
 import { checkPixels } from './pixels';
@@ -61,6 +63,8 @@ export type FineTuneOutcome =
       status: 'done';
       /** The trained student; the caller owns it. */
       student: Student;
+      /** The accurate profile's evidence (the caller owns it); null for the fast profile. */
+      evidence: FusedEvidence | null;
       meta: ModelMeta;
       calibration: NormalCalibration;
       warnings: string[];
@@ -123,6 +127,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
   const split = holdOutSplit(n);
   const nTrain = split.train.length;
   const config = resolveTrainConfig(options, nTrain, base.meta.lossForm);
+  const profile = resolveProfile(options, split.heldOut.length);
   const mapMeta: ModelMeta = { ...base.meta, map: resolveMap(options, base.meta.map) };
   const size = base.meta.inputSize;
   const augment = options.augment === true;
@@ -138,6 +143,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
   };
 
   let student: Student | null = null;
+  let evidence: FusedEvidence | null = null;
   let trainer: Trainer | null = null;
   try {
     checkStop();
@@ -213,20 +219,28 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
     const losses = [...trainer.state.losses];
     const trainMinutes = (performance.now() - tTrain) / 60000;
 
-    // Calibration: image scores of the un-augmented training images and of the held-out images.
+    // Calibration: image scores of the un-augmented training images and of the held-out images — of the
+    // fused map for the accurate profile, whose bank (the training images) and divisors (the held-out) come first.
     const pipeline = ReverseDistillationPipeline.fromMeta(teacher, student, mapMeta);
     const total = nTrain + split.heldOut.length;
+    if (profile === 'accurate' && heldCache) {
+      const trained: TapSource = { count: nTrain, taps: async (i) => trainCache.batch([i * variants]) };
+      const bank = await buildBank(trained, size, FEATURE_BANK_DEFAULTS, checkStop);
+      try {
+        evidence = await FusedEvidence.calibrate(pipeline, bank, { count: split.heldOut.length, taps: async (j) => heldCache.batch([j]) }, checkStop);
+      } catch (e) {
+        bank.dispose();
+        throw e;
+      }
+    }
+    const fused = evidence;
     const score = async (cache: TeacherFeatureCache, index: number): Promise<number> => {
       const taps = cache.batch([index]);
+      const s = tf.tidy(() => (fused ? imageScores(fused.mapFromTaps(pipeline, taps)) : pipeline.inferFromFeatures(taps).scores));
       try {
-        const r = pipeline.inferFromFeatures(taps);
-        try {
-          return (await r.scores.data())[0];
-        } finally {
-          disposeAnomalyMap(r);
-        }
+        return (await s.data())[0];
       } finally {
-        tf.dispose(taps);
+        tf.dispose([s, ...taps]);
       }
     };
     const trainingScores: number[] = [];
@@ -248,12 +262,14 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
     }
     checkStop();
 
-    const meta = buildMeta(base, mapMeta.map, student, config, {
+    const plain = buildMeta(base, mapMeta.map, student, config, {
       calibration, losses, minutes: trainMinutes, backend: input.backend, options, augment, images, heldOut: split.heldOut.length, nTrain,
     });
-    const done = student;
-    student = null; // the caller owns it now
-    return { status: 'done', student: done, meta, calibration, warnings, epochLosses: losses, elapsedMs: elapsed() };
+    const meta = evidence ? { ...plain, evidence: evidence.meta } : plain;
+    const done = { student, evidence };
+    student = null; // the caller owns them now
+    evidence = null;
+    return { status: 'done', ...done, meta, calibration, warnings, epochLosses: losses, elapsedMs: elapsed() };
   } catch (e) {
     if (e instanceof Cancelled) {
       return { status: 'cancelled', message: 'training cancelled; the model loaded before training is kept', warnings, epochLosses: [...epochLosses], elapsedMs: elapsed() };
@@ -262,6 +278,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
   } finally {
     trainer?.dispose();
     student?.dispose();
+    evidence?.dispose();
   }
 }
 

@@ -6,6 +6,7 @@ import { initBackend } from '../../cli/lib/backend';
 import { fileSystemHandler } from '../../cli/lib/file-io';
 import { TEACHER_ROOT, loadTeacher, loadTeacherMeta } from '../../cli/lib/model-bundle';
 import { MapSmoother, type MapView } from '../data/map-render';
+import { FusedEvidence, GRID_STRIDE } from '../engine/evidence';
 import type { ModelMeta } from '../engine/model-meta';
 import { ReverseDistillationPipeline } from '../engine/pipeline';
 import { Student, type StudentConfig } from '../engine/student';
@@ -58,10 +59,10 @@ function configFor(tapSet: string): StudentConfig {
 }
 
 /** A random-weight student bundle served at /models/students/<id> (and kept in memory for the injected loader). */
-async function addBundle(id: string, tapSet = 'expand', seed = 1, patchMeta?: (m: ModelMeta) => void): Promise<string> {
+async function addBundle(id: string, tapSet = 'expand', seed = 1, patchMeta?: (m: ModelMeta) => void, bank?: { vectors: Float32Array; shape: [number, number] }): Promise<string> {
   const config = configFor(tapSet);
   const student = new Student(config, seed);
-  const artifacts = await studentToArtifacts(student);
+  const artifacts = await studentToArtifacts(student, bank);
   student.dispose();
   const folder = `/models/students/${id}`;
   artifactsByFolder.set(folder, artifacts);
@@ -152,6 +153,40 @@ describe('InferenceService (Node, wasm backend)', () => {
     student.dispose();
   });
 
+  it('a model of the accurate profile: the bank travels in the weights, the raw maps carry its distances, the model view fuses them as the engine does', async () => {
+    const sourceDims = teacherMeta.tapSets.expand.reduce((n, t) => n + t.channels, 0);
+    const layout = { vectors: 300, dims: 16, sourceDims, projectionSeed: 5 };
+    const vectors = Float32Array.from({ length: 300 * 16 }, (_, i) => 0.05 * Math.sin(i * 0.7));
+    const evidenceMeta = { kind: 'fused' as const, rdScale: 0.3, nnScale: 0.8, gridStride: GRID_STRIDE, bank: layout };
+    await addBundle('accurate-real', 'expand', 4, (m) => (m.evidence = evidenceMeta), { vectors, shape: [300, 16] });
+    const s = service();
+    await s.init();
+    await s.loadModel('accurate-real', src('/models/students/accurate-real'), TEACHER_URL);
+    const pixels = randomPixels(64, 64, 7);
+    const copy = pixels.rgba.slice();
+    const view: MapView = { scales: [false, true, true], sigma: 4, fusion: 'sum' }; // nearest: in by default
+    const r = await s.infer(pixels, [view]);
+    expect(r.maps.nearest).toMatchObject({ rdScale: 0.3, nnScale: 0.8 });
+    expect(r.maps.nearest?.values.length).toBe(SIZE * SIZE);
+
+    const teacher = await loadTeacher(TEACHER_ID, 'expand');
+    const student = studentFromArtifacts(artifactsByFolder.get('/models/students/accurate-real')!);
+    const pipeline = new ReverseDistillationPipeline(teacher, student, SIZE, 4, 'sum', [1, 2]);
+    const evidence = FusedEvidence.fromStored(evidenceMeta, vectors);
+    const x = tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(copy), [1, SIZE, SIZE, 4]).slice([0, 0, 0, 0], [1, SIZE, SIZE, 3]), 255) as tf.Tensor4D);
+    const ref = evidence.map(pipeline, x);
+    const want = ref.dataSync();
+    let d = 0;
+    for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(want[i] - r.smoothed[0].values[i]));
+    expect(d).toBeLessThan(1e-4);
+    // nearest: false — the same raw maps give RD's map alone
+    expect(new MapSmoother(r.maps).smooth([false, true, true], 4, 'sum', false).score).toBeLessThan(r.smoothed[0].score * 0.3 + 1e-6);
+    tf.dispose([x, ref]);
+    evidence.dispose();
+    teacher.dispose();
+    student.dispose();
+  });
+
   it('tf.memory().numTensors is back to its baseline after 50 inferences', async () => {
     const s = service();
     await s.loadModel('a', src('/models/students/a'), TEACHER_URL);
@@ -210,7 +245,7 @@ describe('InferenceService (Node, wasm backend)', () => {
       ['wrong-tapset', /needs tap set "deep", which teacher "mobilenet_v2" does not have/],
       ['bad-version', /format version 9/],
       ['bad-size', /input size must be a multiple of 32/],
-      ['accurate', /accurate profile .* which the app does not run yet/],
+      ['accurate', /model files corrupt: \/models\/students\/accurate: meta\.json describes a nearest-neighbour bank, which the weights do not hold/],
       ['nowhere', /model files missing: \/models\/students\/nowhere\/meta\.json \(404\)/],
     ];
     for (const [id, message] of cases) {

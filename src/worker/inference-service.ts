@@ -63,7 +63,7 @@ type Transfers = { [M in WorkerMethod]?: (result: ResultOf<M>) => Transferable[]
 /** Results whose buffers are transferred to the UI thread rather than copied. */
 const TRANSFERS: Transfers = {
   // A view asked for twice is one map: each buffer is listed once.
-  infer: (r) => [...new Set([...r.maps.scales, ...r.smoothed.map((m) => m.values)].map((a) => a.buffer))],
+  infer: (r) => [...new Set([...r.maps.scales, ...(r.maps.nearest ? [r.maps.nearest.values] : []), ...r.smoothed.map((m) => m.values)].map((a) => a.buffer))],
   exportModel: (r) => [r.bytes.buffer],
 };
 

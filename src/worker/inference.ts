@@ -22,8 +22,8 @@ export function checkViews(views: readonly MapView[] | undefined): readonly MapV
   if (views === undefined) return [];
   if (!Array.isArray(views) || views.length > MAX_VIEWS) throw new InferenceError('input', `at most ${MAX_VIEWS} map views per inference`);
   views.forEach((v, i) => {
-    const ok = v && Array.isArray(v.scales) && v.scales.every((b: unknown) => typeof b === 'boolean') && FUSIONS.includes(v.fusion);
-    if (!ok) throw new InferenceError('input', `map view ${i + 1} is not { scales: boolean[], sigma, fusion: ${FUSIONS.join(' | ')} }`);
+    const ok = v && Array.isArray(v.scales) && v.scales.every((b: unknown) => typeof b === 'boolean') && FUSIONS.includes(v.fusion) && (v.nearest === undefined || typeof v.nearest === 'boolean');
+    if (!ok) throw new InferenceError('input', `map view ${i + 1} is not { scales: boolean[], sigma, fusion: ${FUSIONS.join(' | ')}, nearest?: boolean }`);
     if (!(v.sigma >= 0 && v.sigma <= MAX_MAP_SIGMA)) throw new InferenceError('input', `map view ${i + 1}: σ must lie in 0…${MAX_MAP_SIGMA}, got ${String(v.sigma)}`);
   });
   return views;
@@ -60,7 +60,7 @@ export class InferenceRunner {
     if (!m) throw new InferenceError('model', 'no model is loaded yet');
     let result: InferResult;
     try {
-      result = await forwardPass(m.pipeline, pixels, this.backends.backend);
+      result = await forwardPass(m.pipeline, pixels, this.backends.backend, m.evidence);
     } catch (e) {
       if (!(isDeviceLost(e) && this.backends.hasFallback())) throw classifyError(e, 'backend');
       await this.backends.fallBack(messageOf(e));
@@ -78,7 +78,7 @@ export class InferenceRunner {
     const m = this.active.current;
     if (!m) throw new InferenceError('model', 'no model is loaded after the backend change');
     try {
-      return await forwardPass(m.pipeline, pixels, this.backends.backend);
+      return await forwardPass(m.pipeline, pixels, this.backends.backend, m.evidence);
     } catch (e) {
       throw classifyError(e, 'backend');
     }

@@ -114,7 +114,7 @@ export class LibraryService {
         ({ artifacts, meta } = m.request.source);
       } else {
         // A shipped model: its weights as loaded (float32, dequantized if the bundle was quantized).
-        artifacts = await studentToArtifacts(m.pipeline.student);
+        artifacts = await studentToArtifacts(m.pipeline.student, m.evidence ? await m.evidence.bankEntry() : undefined);
         meta = { ...m.info.meta };
         delete meta.weights;
       }

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_TRAIN_CONFIG, epochsForSteps, validateTrainConfig, type TrainConfig } from '../engine/train';
 import { MAX_MAP_SIGMA } from '../engine/anomaly-map';
-import type { ModelMeta } from '../engine/model-meta';
+import { PROFILES, type ModelMeta, type Profile } from '../engine/model-meta';
 import { InferenceError, messageOf } from './errors';
 import type { TrainOptions } from './training-types';
 
@@ -44,4 +44,14 @@ export function resolveMap(options: TrainOptions, base: ModelMeta['map']): Model
     throw new InferenceError('input', `training option mapSigma must be a number in [0, ${MAX_MAP_SIGMA}], got ${String(sigma)}`);
   }
   return { ...base, sigma };
+}
+
+/** The run's profile (default fast); the accurate one needs held-out images for its divisors. Throws InferenceError('input'). */
+export function resolveProfile(options: TrainOptions, heldOut: number): Profile {
+  const profile = options.profile ?? 'fast';
+  if (!PROFILES.includes(profile)) throw new InferenceError('input', `training option profile must be ${PROFILES.join(' or ')}, got ${String(profile)}`);
+  if (profile === 'accurate' && heldOut < 1) {
+    throw new InferenceError('input', 'the accurate profile needs at least 5 images: every 5th is held out to weigh its two evidences against each other');
+  }
+  return profile;
 }

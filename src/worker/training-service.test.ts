@@ -328,7 +328,25 @@ describe('training, library and bundles through InferenceService (wasm, 64²)', 
     expect(maxDiff(await s.infer(probe()), shipped)).toBeLessThan(1e-5);
   });
 
-  it('import refuses bundles for another teacher, other taps, a newer format, without weights or of the accurate profile — nothing is stored', async () => {
+  it("an accurate-profile model taught here: its raw maps carry the bank's distances, and the bank survives save, export and import", async () => {
+    const s = await fresh();
+    const r = await s.train(images(5), { start: 'current', epochs: 1, learningRate: 0.005, profile: 'accurate', saveAs: 'Accurate' });
+    if (r.status !== 'done') throw new Error('expected done');
+    expect(r.model.meta.evidence?.bank.vectors).toBe(4 * 64);
+    const trained = await s.infer(probe());
+    expect(trained.maps.nearest?.values.length).toBe(64 * 64);
+    const zip = (await s.exportModel({ kind: 'active' })).bytes;
+    const imported = await s.importBundle([{ name: 'Accurate.zip', bytes: zip }], TEACHER_URL);
+    expect(imported.meta.evidence).toEqual(r.model.meta.evidence);
+    await s.loadModel(imported.id, imported.source, TEACHER_URL);
+    const again = await s.infer(probe());
+    expect(maxDiff(again, trained)).toBeLessThan(1e-5);
+    let d = 0;
+    again.maps.nearest!.values.forEach((v, i) => (d = Math.max(d, Math.abs(v - trained.maps.nearest!.values[i]))));
+    expect(d).toBeLessThan(1e-5);
+  });
+
+  it('import refuses bundles for another teacher, other taps, a newer format, without weights or with a bank the weights lack — nothing is stored', async () => {
     const s = await fresh();
     const parts = unzipSync((await s.exportModel({ kind: 'active' })).bytes);
     const withMeta = (patch: (m: ModelMeta) => void) => ({ 'meta.json': JSON.stringify(metaFor(patch)) });
@@ -338,7 +356,7 @@ describe('training, library and bundles through InferenceService (wasm, 64²)', 
       [bundle(withMeta((m) => ((m as { formatVersion: number }).formatVersion = 2)), parts), /^format version 2 is newer than this app reads \(1\)/],
       [bundle({ 'weights.bin': null }, parts), 'weights.bin missing from the bundle'],
       [bundle(withMeta((m) => (m.student = { ...m.student, widths: [8, 16, 48] })), parts), /^the bundle's weights are not a usable student model/],
-      [bundle(withMeta((m) => (m.evidence = { kind: 'fused', rdScale: 1, nnScale: 1, gridStride: 8, bank: { vectors: 1, dims: 2, sourceDims: 2, projectionSeed: null } })), parts), /^this model is of the accurate profile/],
+      [bundle(withMeta((m) => (m.evidence = { kind: 'fused', rdScale: 1, nnScale: 1, gridStride: 8, bank: { vectors: 1, dims: 2, sourceDims: 2, projectionSeed: null } })), parts), /^the bundle is corrupt: meta\.json describes a nearest-neighbour bank, which the weights do not hold/],
     ];
     for (const [dropped, message] of cases) {
       const { reply } = await s.handle({ id: 9, type: 'importBundle', files: dropped, teacherRoot: TEACHER_URL });

@@ -2,6 +2,7 @@
  * The data of a training request across the worker boundary: options, progress events, the outcome.
  * Plain types only (see types.ts), shared by fine-tune.ts, the training service and the client.
  */
+import type { Profile } from '../engine/model-meta';
 import type { BackendName, LibraryModelInfo, LoadedModelInfo, WorkerError } from './types';
 
 export interface TrainOptions {
@@ -28,6 +29,11 @@ export interface TrainOptions {
   seed?: number;
   /** Recorded as meta.dataset.name. Default 'images trained in the browser'. */
   datasetName?: string;
+  /**
+   * 'fast' (default): RD's map alone. 'accurate': also a nearest-neighbour bank of the training images'
+   * teacher taps, fused with RD's map (src/engine/evidence.ts); needs ≥ 5 images (held-out divisors).
+   */
+  profile?: Profile;
 }
 
 /** One training step timed on the active backend (measureTrainStep), for the panel's time estimate. */

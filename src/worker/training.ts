@@ -98,7 +98,10 @@ export class TrainingService {
       outcome = { status: 'cancelled', message: messageOf(e), warnings: [], epochLosses: [], elapsedMs: 0 };
     }
     if (lostHere() || (outcome.status === 'cancelled' && !token.cancel)) {
-      if (outcome.status === 'done') outcome.student.dispose();
+      if (outcome.status === 'done') {
+        outcome.student.dispose();
+        outcome.evidence?.dispose();
+      }
       const reason = this.backends.lostReason(backend) ?? (outcome.status === 'done' ? 'the GPU device was lost' : outcome.message);
       if (!lostHere()) this.backends.markLost(reason, backend);
       await this.backends.recoverIfLost();
@@ -106,12 +109,13 @@ export class TrainingService {
     }
     if (outcome.status !== 'done') return outcome;
 
-    const { student, meta, calibration: c } = outcome;
+    const { student, evidence, meta, calibration: c } = outcome;
     let artifacts: tf.io.ModelArtifacts;
     try {
-      artifacts = await studentToArtifacts(student);
+      artifacts = await studentToArtifacts(student, evidence ? await evidence.bankEntry() : undefined);
     } catch (e) {
       student.dispose();
+      evidence?.dispose();
       throw classifyError(e, 'backend');
     }
     const pipeline = ReverseDistillationPipeline.fromMeta(m.pipeline.teacher, student, meta);
@@ -120,7 +124,7 @@ export class TrainingService {
     const source: MemorySource = { kind: 'memory', artifacts, meta, origin: 'memory', name };
     const info: LoadedModelInfo = { id, meta, teacher: `${meta.teacher.id}/${meta.teacher.tapSet}`, inputSize: meta.inputSize, loadMs: 0, origin: 'memory', name };
     // Swap in: same teacher, the old student goes.
-    this.active.replaceStudent({ request: { modelId: id, source, teacherRoot: m.request.teacherRoot }, info, pipeline, teacherKey: m.teacherKey });
+    this.active.replaceStudent({ request: { modelId: id, source, teacherRoot: m.request.teacherRoot }, info, pipeline, evidence, teacherKey: m.teacherKey });
 
     let saved: LibraryModelInfo | null = null;
     let saveError: WorkerError | undefined;

@@ -7,7 +7,7 @@
  * without re-running the network, and with them the fused, smoothed maps of the views the request names
  * (the viewer's current one, the model's own): on arrival the UI thread only draws.
  */
-import type { MapView, SmoothedMap } from '../data/map-render';
+import type { MapView, NearestMap, SmoothedMap } from '../data/map-render';
 import type { ModelMeta } from '../engine/model-meta';
 
 /** Raw evidence of one inference, all maps size×size, row-major, at the model's input resolution. */
@@ -15,6 +15,8 @@ export interface RawMaps {
   size: number;
   /** scales[k] = 1 − cos(E_k, D_k) bilinearly upsampled to size×size; k = 0 (stride 4, M1) … 2 (stride 16, M3). */
   scales: [Float32Array, Float32Array, Float32Array];
+  /** Models of the accurate profile: the nearest-neighbour distances (upsampled, unsmoothed) and the divisors. */
+  nearest?: NearestMap;
 }
 
 export interface StageTimings {
