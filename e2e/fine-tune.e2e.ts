@@ -337,6 +337,47 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     expect((await pickerOptions(page)).find((o) => o.text.startsWith(IMPORTED))?.text).toMatch(/not saved/);
   });
 
+  it('the accurate profile: 5 photos, a nearest-neighbour bank fused into the map, the defect still localised', async () => {
+    await openTab(page, 'teach');
+    expect(await page.getByTestId('train-image').count()).toBe(0); // the list is empty after the earlier runs
+    await page.getByTestId('train-file-input').setInputFiles(generatedNormals());
+    await expect.poll(() => page.locator('[data-testid="train-image"][data-status="ready"]').count()).toBe(5);
+    await page.getByTestId('train-profile').selectOption('accurate');
+    expect(await page.getByTestId('train-profile').inputValue()).toBe('accurate');
+    await page.getByTestId('train-steps').fill('2');
+    // The active model (the import deleted above) lives only in memory: training again asks first.
+    const asked = new Promise<string>((resolve) => page.once('dialog', (d) => (resolve(d.message()), void d.accept())));
+    const started = Date.now();
+    await page.getByTestId('train-start').click();
+    expect(await asked).toMatch(/is not saved/);
+    await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 180_000, interval: 500 }).toBe('done');
+    lap(`accurate profile trained in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await expect.poll(() => page.getByTestId('model-status').textContent()).toMatch(/accurate profile/);
+    const bank = await page.evaluate(() => {
+      const { store } = (window as unknown as { __rdInspector: { store: { getState(): { meta: { evidence?: { bank: { vectors: number; dims: number } } } | null } } } }).__rdInspector;
+      return store.getState().meta?.evidence?.bank ?? null;
+    });
+    // 5 photos: 4 in the bank (every place of the 32×32 grid of a 256² input), 1 held out for the divisors
+    expect(bank).toEqual({ vectors: 4 * 32 * 32, dims: 128, sourceDims: expect.any(Number), projectionSeed: 0 });
+    await openTab(page, 'inspect');
+    await waitForIdle(page);
+    await page.locator(`[data-testid="image-list-item"][data-name="${defectName}"]`).click();
+    const hasNearest = await page.evaluate(() => {
+      const { store } = (window as unknown as { __rdInspector: { store: { getState(): { items: { id: string; maps: { nearest?: unknown } | null }[]; selectedId: string | null } } } }).__rdInspector;
+      const s = store.getState();
+      return Boolean(s.items.find((i) => i.id === s.selectedId)?.maps?.nearest);
+    });
+    expect(hasNearest).toBe(true);
+    const fused = await localisation(page);
+    console.log(`accurate: score ${fused.score.toFixed(4)}, hottest point in mask: ${fused.hit}, max in/out of mask ${fused.ratio.toFixed(3)}`);
+    expect(fused.ratio).toBeGreaterThan(1);
+    await screenshot(page, 'ft-05-accurate');
+    await openTab(page, 'teach');
+    await page.getByTestId('train-profile').selectOption('fast');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    lap('accurate profile');
+  });
+
   it('one image trains too, with the worker\'s warning and an optimistic threshold', async () => {
     await openTab(page, 'teach');
     await page.getByTestId('train-file-input').setInputFiles(generatedNormals().slice(0, 1));
@@ -354,7 +395,7 @@ describe(`fine-tuning in the browser on wasm (${category.id})`, () => {
     const active = await page.getByTestId('model-picker').inputValue();
     expect((await pickerOptions(page)).find((o) => o.value === active)).toMatchObject({ group: 'Your models', text: expect.stringMatching(/\(not saved\)$/) });
     await page.getByTestId('train-save').waitFor();
-    await screenshot(page, 'ft-05-one-image');
+    await screenshot(page, 'ft-06-one-image');
     lap('one image');
   });
 
