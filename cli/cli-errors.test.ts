@@ -69,7 +69,7 @@ describe('CLI error messages', () => {
     expect(nn.code, nn.stderr).toBe(0);
     expect(JSON.parse(nn.stdout)).toMatchObject({ evidence: 'nn', bank_vectors: 64, bank_dims: 128, n_images: 2 });
     expectCleanError(run('eval.ts', ['--data', path.join(dir, 'cat'), '--model', out, '--evidence', 'fused']), /fused needs at least 5 training images/);
-    expectCleanError(run('eval.ts', ['--data', path.join(dir, 'cat'), '--model', out, '--evidence', 'nn', '--views', 'flips']), /--views works with --evidence rd only/);
+    expectCleanError(run('eval.ts', ['--data', path.join(dir, 'cat'), '--model', out, '--evidence', 'nn', '--views', 'flips']), /--views works with the rd evidence only/);
 
     const metaFile = path.join(out, 'meta.json');
     const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
