@@ -27,6 +27,28 @@ function augmentHint(d: AugmentDecision): string {
     : `Off${spread}.`;
 }
 
+/** One labelled select of the form (test id = its id) with a hint beside it. */
+function ChoiceRow(p: {
+  id: string; label: string; value: string; disabled: boolean; options: readonly (readonly [string, string])[];
+  onChange: (value: string) => void; hint: string; hintData?: Record<`data-${string}`, string>;
+}) {
+  return (
+    <div className="form-row">
+      <label htmlFor={p.id}>{p.label}</label>
+      <select id={p.id} data-testid={p.id} value={p.value} disabled={p.disabled} aria-describedby={`${p.id}-hint`} onChange={(e) => p.onChange(e.target.value)}>
+        {p.options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+      <span id={`${p.id}-hint`} className="hint" {...p.hintData}>
+        {p.hint}
+      </span>
+    </div>
+  );
+}
+
 /** Start point, presets, steps, learning rate, augmentation, profile, name; Train / Cancel. */
 export function TrainSettingsForm() {
   const s = useInspector(
@@ -147,44 +169,30 @@ export function TrainSettingsForm() {
           />
         </div>
 
-        <div className="form-row">
-          <label htmlFor="train-augment">Augmentation</label>
-          <select
-            id="train-augment"
-            data-testid="train-augment"
-            value={s.settings.augment}
-            disabled={running}
-            aria-describedby="train-augment-hint"
-            onChange={(e) => s.setTrainSettings({ augment: augmentChoiceOf(e.target.value) })}
-          >
-            <option value="auto">Auto (from your photos)</option>
-            <option value="on">On: flips, shifts up to ⅛ of the image</option>
-            <option value="off">Off</option>
-          </select>
-          <span id="train-augment-hint" className="hint" data-testid="train-augment-decision" data-augment={String(augment.augment)}>
-            {augmentHint(augment)}
-          </span>
-        </div>
+        <ChoiceRow
+          id="train-augment"
+          label="Augmentation"
+          value={s.settings.augment}
+          disabled={running}
+          options={[['auto', 'Auto (from your photos)'], ['on', 'On: flips, shifts up to ⅛ of the image'], ['off', 'Off']]}
+          onChange={(v) => s.setTrainSettings({ augment: augmentChoiceOf(v) })}
+          hint={augmentHint(augment)}
+          hintData={{ 'data-testid': 'train-augment-decision', 'data-augment': String(augment.augment) }}
+        />
 
-        <div className="form-row">
-          <label htmlFor="train-profile">Profile</label>
-          <select
-            id="train-profile"
-            data-testid="train-profile"
-            value={s.settings.profile}
-            disabled={running}
-            aria-describedby="train-profile-hint"
-            onChange={(e) => s.setTrainSettings({ profile: e.target.value === 'accurate' ? 'accurate' : 'fast' })}
-          >
-            <option value="fast">Fast: the model’s map</option>
-            <option value="accurate">Accurate: + nearest neighbour of your photos</option>
-          </select>
-          <span id="train-profile-hint" className="hint">
-            {s.settings.profile === 'accurate'
+        <ChoiceRow
+          id="train-profile"
+          label="Profile"
+          value={s.settings.profile}
+          disabled={running}
+          options={[['fast', 'Fast: the model’s map'], ['accurate', 'Accurate: + nearest neighbour of your photos']]}
+          onChange={(v) => s.setTrainSettings({ profile: v === 'accurate' ? 'accurate' : 'fast' })}
+          hint={
+            s.settings.profile === 'accurate'
               ? 'Adds how far each place is from the nearest place of your photos (≥ 5 photos): finer localisation, about 2.4× the inference time.'
-              : 'The reconstruction map alone, at the lowest cost per image.'}
-          </span>
-        </div>
+              : 'The reconstruction map alone, at the lowest cost per image.'
+          }
+        />
 
         <div className="form-row">
           <label htmlFor="train-name">Save as</label>
