@@ -24,6 +24,9 @@ ROWS=(
   "screw-mnv2-expand|mvtec_ad/screw|--epochs 20"
   "screw-inception|mvtec_ad/screw|--epochs 10 --teacher inception_v3"
   "magnetic_tile-mnv2-expand-all|magnetic_tile|--epochs 8"
+  "cookies-mnv2-expand-s320|cookies|--epochs 30 --size 320"
+  "cookies-mnv2-expand-s384|cookies|--epochs 30 --size 384"
+  "cookies-mnv2-expand-50ep|cookies|--epochs 50"
 )
 mkdir -p "$OUT"
 # Rows use every teacher: convert the missing ones first (an already converted teacher is skipped).
