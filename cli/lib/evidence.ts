@@ -82,6 +82,13 @@ export function tapsOf(pipeline: ReverseDistillationPipeline, images: TrainingIm
   };
 }
 
+/** The hold-out split of `count` training images for fused evidence: refused (UserError) without a held-out image. */
+function fusionSplit(option: string, count: number): ReturnType<typeof holdOutSplit> {
+  const split = holdOutSplit(count);
+  if (split.heldOut.length === 0) throw new UserError(`${option} needs at least 5 training images (every 5th weighs the two evidences); ${count} found`);
+  return split;
+}
+
 /** The fused evidence of the accurate profile: bank from `bank`, divisors from `heldOut` (train and eval share it). */
 export async function fusedEvidence(pipeline: ReverseDistillationPipeline, bank: TapSource, heldOut: TapSource, bankOptions: FeatureBankOptions, quiet: boolean): Promise<FusedEvidence> {
   const progress = new ProgressLine('feature bank', bank.count + heldOut.count, process.stderr, quiet);
@@ -105,10 +112,7 @@ export async function fusedEvidence(pipeline: ReverseDistillationPipeline, bank:
  */
 export async function trainingEvidence(pipeline: ReverseDistillationPipeline, trained: TapSource, heldOut: TapSource, quiet: boolean): Promise<FusedEvidence> {
   if (heldOut.count > 0) return fusedEvidence(pipeline, trained, heldOut, FEATURE_BANK_DEFAULTS, quiet);
-  const split = holdOutSplit(trained.count);
-  if (split.heldOut.length === 0) {
-    throw new UserError(`--profile accurate needs at least 5 training images (every 5th scales the two evidences); ${trained.count} found`);
-  }
+  const split = fusionSplit('--profile accurate', trained.count);
   const pick = (idx: readonly number[]): TapSource => ({ count: idx.length, taps: (i) => trained.taps(idx[i]) });
   return fusedEvidence(pipeline, pick(split.train), pick(split.heldOut), FEATURE_BANK_DEFAULTS, quiet);
 }
@@ -124,14 +128,12 @@ export function fusedSource(pipeline: ReverseDistillationPipeline, evidence: Fus
  */
 export async function evidenceSource(evidence: Evidence, pipeline: ReverseDistillationPipeline, train: TrainingImages, bankOptions: FeatureBankOptions, quiet: boolean): Promise<EvidenceSource> {
   if (evidence === 'rd') return { map: (x) => rdMap(pipeline, x), scales: { rd: 1, nn: 1 }, bankSize: 0, dispose: () => {} };
-  const split = holdOutSplit(train.count);
   if (evidence === 'fused') {
-    if (split.heldOut.length === 0) {
-      throw new UserError(`--evidence fused needs at least 5 training images (every 5th scales the two evidences); ${train.count} found`);
-    }
+    const split = fusionSplit('--evidence fused', train.count);
     return fusedSource(pipeline, await fusedEvidence(pipeline, tapsOf(pipeline, train, split.train), tapsOf(pipeline, train, split.heldOut), bankOptions, quiet));
   }
   // nn alone: the bank only, and no student pass
+  const split = holdOutSplit(train.count);
   const progress = new ProgressLine('feature bank', split.train.length, process.stderr, quiet);
   let done = 0;
   const bank = await buildBank(tapsOf(pipeline, train, split.train), pipeline.inputSize, bankOptions, () => progress.update(++done));
