@@ -49,13 +49,13 @@ for (const name of readdirSync(root).sort()) {
     const e = JSON.parse(readFileSync(file, 'utf8'));
     return `${trio(e)} (${e.inference_ms.toFixed(0)} ms)`;
   };
-  rows.push(`| ${ev.category} | ${meta.teacher.id}/${meta.teacher.tapSet} | ${params} | ${meta.lossForm} | ${meta.dataset.trainImages} | ${meta.training.epochs} | ${trio(all)} | ${trio(two)} | ${meta.training.minutes.toFixed(1)} | ${ev.inference_ms.toFixed(0)} | ${extra('eval-flips')} |`);
+  rows.push(`| ${ev.category} | ${meta.inputSize} | ${meta.teacher.id}/${meta.teacher.tapSet} | ${params} | ${meta.lossForm} | ${meta.dataset.trainImages} | ${meta.training.epochs} | ${trio(all)} | ${trio(two)} | ${meta.training.minutes.toFixed(1)} | ${ev.inference_ms.toFixed(0)} | ${extra('eval-flips')} |`);
   if (existsSync(path.join(dir, 'eval-fused', 'eval.json'))) {
     evidenceRows.push(`| ${ev.category} (${name}) | ${trio(ev)} (${ev.inference_ms.toFixed(0)} ms) | ${extra('eval-nn')} | ${extra('eval-fused')} |`);
   }
 }
-console.log('| data | teacher/taps | student widths | loss | train imgs | epochs | scales 1,2,3 (paper): image / pixel AUROC / PRO | scales 2,3: image / pixel AUROC / PRO | train min | infer ms/img | flips (ms/img) |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| data | input | teacher/taps | student widths | loss | train imgs | epochs | scales 1,2,3 (paper): image / pixel AUROC / PRO | scales 2,3: image / pixel AUROC / PRO | train min | infer ms/img | flips (ms/img) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 if (evidenceRows.length) {
   // eval --evidence: the model's map, the teacher's nearest-neighbour distances alone, and both fused
