@@ -49,8 +49,12 @@ export async function studentToArtifacts(student: Student, bank?: { vectors: Flo
   for (const [name, v] of student.store.variables) named[name] = v;
   const bankTensor = bank ? tf.tensor2d(bank.vectors, bank.shape) : null;
   if (bankTensor) named[BANK_WEIGHT] = bankTensor;
-  const encoded = await tf.io.encodeWeights(named);
-  bankTensor?.dispose();
+  let encoded: Awaited<ReturnType<typeof tf.io.encodeWeights>>;
+  try {
+    encoded = await tf.io.encodeWeights(named);
+  } finally {
+    bankTensor?.dispose();
+  }
   const { data, specs } = encoded;
   const topology: StudentTopology = { class_name: STUDENT_TOPOLOGY_CLASS, config: student.config };
   return {
