@@ -52,7 +52,7 @@ function projectionMatrix(dim: number, d: number, seed: number): tf.Tensor2D {
 /** Bank vectors compared per matMul: bounds the [places × chunk] distance block. */
 const CHUNK = 4096;
 
-/** What a stored bank is (meta.json of a bundle of the accurate profile; the vectors are in bank.bin). */
+/** What a stored bank is (meta.evidence of a bundle of the accurate profile; the vectors are the weights entry evidence/bank). */
 export interface BankLayout {
   vectors: number;
   /** Dimensions of the stored (projected) vectors. */
@@ -117,7 +117,7 @@ export class FeatureBank {
     return new FeatureBank(chunks, projection, layout);
   }
 
-  /** The bank that `vectors()` of a bank with this layout returned (a bundle's bank.bin). */
+  /** The bank that `vectors()` of a bank with this layout returned (a bundle's evidence/bank weights entry). */
   static fromVectors(vectors: Float32Array, layout: BankLayout): FeatureBank {
     const { vectors: n, dims, sourceDims, projectionSeed } = layout;
     if (!(n >= 1) || vectors.length !== n * dims) throw new Error(`feature bank: ${vectors.length} values do not hold ${n} vectors of ${dims}`);
