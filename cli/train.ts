@@ -13,8 +13,8 @@ import type { NamedTensor } from '../src/engine/train';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FUSIONS, Fusion, imageScores, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
-import type { TapSource } from '../src/engine/evidence';
+import { FUSIONS, Fusion, MAX_MAP_SIGMA } from '../src/engine/anomaly-map';
+import { imageScoreOfTaps, type TapSource } from '../src/engine/evidence';
 import { LOSS_FORMS, LossForm } from '../src/engine/loss';
 import { PROFILES, type Profile } from '../src/engine/model-meta';
 import { buildModelMeta, heldOutCalibrationFields } from '../src/engine/bundle-contract';
@@ -51,7 +51,7 @@ const USAGE = `usage: npm run train -- --data <category dir> --out <model dir> [
   --calibration C   held-out (default: every 5th image is not trained on and sets the threshold, as in the
                     browser) | training (train on every image; optimistic threshold from their own scores)
   --profile P       fast (default: RD's map alone) | accurate (RD's map fused with the teacher's nearest-
-                    neighbour evidence; stores a 20000-vector bank, bank.bin, ≈ 2.4× the inference time)
+                    neighbour evidence; stores a 20000-vector bank in weights.bin, ≈ 2.4× the inference time)
   --resume          continue from <out>/checkpoint
   --backend B       wasm | cpu (default wasm)
   --quiet           no progress output
@@ -194,12 +194,7 @@ async function main(): Promise<void> {
   const trained: TapSource = { count: files.length, taps: async (i) => cache.batch([i]) };
   const heldOut = tapsOf(pipeline, trainingFiles(heldOutFiles, size), heldOutFiles.map((_, i) => i));
   const evidence = profile === 'accurate' ? await trainingEvidence(pipeline, trained, heldOut, quiet) : null;
-  const scoreOf = async (taps: tf.Tensor4D[]): Promise<number> => {
-    const s = tf.tidy(() => (evidence ? imageScores(evidence.mapFromTaps(pipeline, taps)) : pipeline.inferFromFeatures(taps).scores));
-    const v = (await s.data())[0];
-    tf.dispose([s, ...taps]);
-    return v;
-  };
+  const scoreOf = (taps: tf.Tensor4D[]): Promise<number> => imageScoreOfTaps(pipeline, evidence, taps);
   const scores: number[] = [];
   const heldOutScores: number[] = [];
   const calib = new ProgressLine('calibrate', files.length + heldOutFiles.length, process.stderr, quiet);

@@ -152,3 +152,16 @@ export class FusedEvidence {
     this.bank.dispose();
   }
 }
+
+/**
+ * The image score of one image's taps under a model's own map: fused with `evidence` for the accurate
+ * profile, RD's alone for the fast one (null) — what train's and Teach's calibrations score. Disposes the taps.
+ */
+export async function imageScoreOfTaps(pipeline: ReverseDistillationPipeline, evidence: FusedEvidence | null, taps: tf.Tensor4D[]): Promise<number> {
+  const s = tf.tidy(() => (evidence ? imageScores(evidence.mapFromTaps(pipeline, taps)) : pipeline.inferFromFeatures(taps).scores));
+  try {
+    return (await s.data())[0];
+  } finally {
+    tf.dispose([s, ...taps]);
+  }
+}

@@ -17,8 +17,7 @@
  *   base model is never touched. The worker keeps its previously loaded model.
  */
 import * as tf from '@tensorflow/tfjs';
-import { imageScores } from '../engine/anomaly-map';
-import { FusedEvidence, buildBank, type TapSource } from '../engine/evidence';
+import { FusedEvidence, buildBank, imageScoreOfTaps, type TapSource } from '../engine/evidence';
 import { FEATURE_BANK_DEFAULTS } from '../engine/feature-bank';
 import { TeacherFeatureCache, yieldToEventLoop, type FeatureBatchSource, type FeatureExtractor } from '../engine/feature-cache';
 import { buildModelMeta, heldOutCalibrationFields } from '../engine/bundle-contract';
@@ -234,15 +233,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutcome> {
       }
     }
     const fused = evidence;
-    const score = async (cache: TeacherFeatureCache, index: number): Promise<number> => {
-      const taps = cache.batch([index]);
-      const s = tf.tidy(() => (fused ? imageScores(fused.mapFromTaps(pipeline, taps)) : pipeline.inferFromFeatures(taps).scores));
-      try {
-        return (await s.data())[0];
-      } finally {
-        tf.dispose([s, ...taps]);
-      }
-    };
+    const score = (cache: TeacherFeatureCache, index: number): Promise<number> => imageScoreOfTaps(pipeline, fused, cache.batch([index]));
     const trainingScores: number[] = [];
     const heldOutScores: number[] = [];
     for (let i = 0; i < total; i++) {
